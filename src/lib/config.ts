@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * Configuration is read from the environment once, at cold start. Names of missing or invalid
+ * variables are reported; their values never are (some of them are secrets).
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const booleanFlag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '' || v === 'false' || v === '0') return false;
+    if (v === 'true' || v === '1') return true;
+    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+    return z.NEVER;
+  });
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const envSchema = z.object({
+  SLACK_SIGNING_SECRET: z.string().min(1, 'is required'),
+  SLACK_BOT_TOKEN: z.string().min(1, 'is required'),
+  SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
+  SLACK_BOT_ID: optionalString,
+  SLACK_BOT_USER_ID: optionalString,
+  /** Slack's own request-path timeout for Web API calls, in milliseconds. */
+  SLACK_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(2_000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DO_CREDS_DEV_MODE: booleanFlag,
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface SlackConfig {
+  signingSecret: string;
+  botToken: string;
+  apiUrl: string;
+  botId: string | undefined;
+  botUserId: string | undefined;
+  apiTimeoutMs: number;
+}
+
+export interface Config {
+  slack: SlackConfig;
+  logLevel: (typeof LOG_LEVELS)[number];
+  devMode: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every variable that is missing or invalid. */
+export function loadConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`),
+    );
+  }
+  const e = parsed.data;
+  if ((e.LOG_LEVEL === 'debug' || e.LOG_LEVEL === 'trace') && !e.DO_CREDS_DEV_MODE) {
+    // Bolt's Lambda receiver logs whole request bodies (submitted credentials included) at debug.
+    throw new ConfigError([
+      `LOG_LEVEL ${e.LOG_LEVEL} is only allowed with DO_CREDS_DEV_MODE=true (debug logs carry request bodies)`,
+    ]);
+  }
+  return {
+    slack: {
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      botToken: e.SLACK_BOT_TOKEN,
+      apiUrl: withTrailingSlash(e.SLACK_API_URL),
+      botId: e.SLACK_BOT_ID,
+      botUserId: e.SLACK_BOT_USER_ID,
+      apiTimeoutMs: e.SLACK_API_TIMEOUT_MS,
+    },
+    logLevel: e.LOG_LEVEL,
+    devMode: e.DO_CREDS_DEV_MODE,
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  // A missing variable arrives as "expected string, received undefined": say it plainly.
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  return issue.message;
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

@@ -1,0 +1,173 @@
+import type { KnownBlock, ModalView, Option, PlainTextOption } from '@slack/types';
+import { z } from 'zod';
+import { SPACES_REGIONS } from '../regions.js';
+import { context, header, plain } from './blocks.js';
+
+/** The private modal in which a person submits a credential set. */
+
+export const MODAL_CALLBACK_ID = 'credentials_submit';
+
+/** Block ids double as field names in `response_action: "errors"`. */
+export const FIELD = {
+  environment: 'environment',
+  token: 'do_token',
+  expiry: 'token_expiry',
+  expiryDate: 'token_expiry_date',
+  accessKey: 'spaces_access_key',
+  secretKey: 'spaces_secret_key',
+  region: 'spaces_region',
+  bucket: 'spaces_bucket',
+} as const;
+
+/** Each input's action id is its block id with this suffix. */
+const INPUT = '_input';
+
+export const EXPIRY_CHOICES = {
+  '30d': '30 days',
+  '60d': '60 days',
+  '90d': '90 days',
+  '1y': '1 year',
+  never: 'No expiry',
+  date: 'On a date (pick it below)',
+} as const;
+export type ExpiryChoice = keyof typeof EXPIRY_CHOICES;
+
+/** What the modal carries between opening and submission. Never a secret. */
+const metadataSchema = z.object({
+  channelId: z.string().max(40).optional(),
+  mode: z.enum(['setup', 'rotate']).default('setup'),
+});
+export type ModalMetadata = z.infer<typeof metadataSchema>;
+
+export function parseModalMetadata(raw: string | undefined): ModalMetadata {
+  try {
+    const parsed = metadataSchema.safeParse(JSON.parse(raw ?? '{}'));
+    return parsed.success ? parsed.data : { mode: 'setup' };
+  } catch {
+    return { mode: 'setup' };
+  }
+}
+
+export function credentialsModal(metadata: ModalMetadata): ModalView {
+  return {
+    type: 'modal',
+    callback_id: MODAL_CALLBACK_ID,
+    title: plain('DigitalOcean credentials'),
+    submit: plain('Check and save'),
+    close: plain('Cancel'),
+    private_metadata: JSON.stringify(metadata),
+    blocks: [
+      context(
+        'Values are checked live with DigitalOcean and stored encrypted; nobody else sees this form. ' +
+          ':warning: Slack cannot mask these fields (Block Kit has no password input), so do not fill ' +
+          'this in while sharing your screen.',
+      ),
+      textInput(FIELD.environment, 'Environment', {
+        placeholder: 'prod',
+        hint: 'Lowercase letters, digits and dashes, 1 to 32 characters, e.g. prod or staging.',
+        maxLength: 32,
+      }),
+      header('API token'),
+      textInput(FIELD.token, 'Personal access token', {
+        placeholder: 'dop_v1_...',
+        hint: 'Shown once when you generated it; starts with dop_v1_.',
+        maxLength: 200,
+      }),
+      selectInput(FIELD.expiry, 'Token expiry', 'The expiration you chose', expiryOptions(), {
+        hint: 'The expiration you chose when generating the token, so do-creds can warn before it ends.',
+      }),
+      {
+        type: 'input',
+        block_id: FIELD.expiryDate,
+        optional: true,
+        label: plain('Expiry date'),
+        hint: plain('Only when the token expires on a particular date.'),
+        element: { type: 'datepicker', action_id: FIELD.expiryDate + INPUT },
+      },
+      header('Spaces access key'),
+      textInput(FIELD.accessKey, 'Access key', {
+        placeholder: 'DO00...',
+        hint: 'The key ID that stays visible in the control panel.',
+        maxLength: 200,
+      }),
+      textInput(FIELD.secretKey, 'Secret key', {
+        hint: 'Shown once when you created the key.',
+        maxLength: 200,
+      }),
+      selectInput(FIELD.region, 'Spaces region', 'Region', regionOptions(), {
+        hint: 'The region in the Space\'s address, e.g. nyc3 in https://nyc3.digitaloceanspaces.com.',
+      }),
+      textInput(FIELD.bucket, 'Bucket', {
+        placeholder: 'my-terraform-state',
+        hint: 'Optional: a bucket this key must be able to reach (3 to 63 lowercase letters, digits, dashes).',
+        maxLength: 63,
+        optional: true,
+      }),
+    ],
+  };
+}
+
+interface TextInputOptions {
+  placeholder?: string;
+  hint: string;
+  maxLength: number;
+  optional?: boolean;
+}
+
+function textInput(blockId: string, label: string, o: TextInputOptions): KnownBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional: o.optional ?? false,
+    label: plain(label),
+    hint: plain(o.hint),
+    element: {
+      type: 'plain_text_input',
+      action_id: blockId + INPUT,
+      max_length: o.maxLength,
+      ...(o.placeholder === undefined ? {} : { placeholder: plain(o.placeholder) }),
+    },
+  };
+}
+
+function selectInput(
+  blockId: string,
+  label: string,
+  placeholder: string,
+  options: PlainTextOption[],
+  o: { hint: string },
+): KnownBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    label: plain(label),
+    hint: plain(o.hint),
+    element: { type: 'static_select', action_id: blockId + INPUT, placeholder: plain(placeholder), options },
+  };
+}
+
+function expiryOptions(): PlainTextOption[] {
+  return Object.entries(EXPIRY_CHOICES).map(([value, text]) => ({ text: plain(text), value }));
+}
+
+function regionOptions(): PlainTextOption[] {
+  return Object.entries(SPACES_REGIONS).map(([value, name]) => ({ text: plain(`${value} (${name})`), value }));
+}
+
+/** The raw, untrimmed values of a submitted modal, read by block id. */
+export type SubmittedValues = Record<(typeof FIELD)[keyof typeof FIELD], string | undefined>;
+
+interface ViewStateValue {
+  value?: string | null;
+  selected_option?: Option | null;
+  selected_date?: string | null;
+}
+type ViewState = Record<string, Record<string, ViewStateValue>>;
+
+export function readSubmittedValues(state: ViewState): SubmittedValues {
+  const read = (blockId: string): string | undefined => {
+    const v = state[blockId]?.[blockId + INPUT];
+    return v?.value ?? v?.selected_option?.value ?? v?.selected_date ?? undefined;
+  };
+  return Object.fromEntries(Object.values(FIELD).map((id) => [id, read(id)])) as SubmittedValues;
+}

@@ -1,0 +1,87 @@
+import { isValidSlackRequest } from '@slack/bolt';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Logger } from '../logger.js';
+
+/**
+ * Checks done before Bolt's receiver sees a request: body size, signature, a timestamp within five
+ * minutes in either direction (the receiver only refuses old ones), and a body it can parse (it
+ * throws on malformed JSON, which would crash the invocation instead of answering 400).
+ */
+
+export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface GuardOptions {
+  signingSecret: string;
+  logger: Logger;
+  now?: () => number;
+  maxBodyBytes?: number;
+}
+
+const MAX_SKEW_SECONDS = 5 * 60;
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+export function guardSlackRequest(inner: LambdaHttpHandler, options: GuardOptions): LambdaHttpHandler {
+  const now = options.now ?? Date.now;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return async (event, context) => {
+    const rawBody = event.body ?? '';
+    if (rawBody.length > maxBodyBytes * 2) return refuse(options.logger, 413, 'body_too_large');
+    const body = event.isBase64Encoded ? Buffer.from(rawBody, 'base64').toString('utf8') : rawBody;
+    if (Buffer.byteLength(body) > maxBodyBytes) return refuse(options.logger, 413, 'body_too_large');
+
+    const headers = lowercaseHeaders(event.headers);
+    const timestamp = Number(headers['x-slack-request-timestamp']);
+    const signature = headers['x-slack-signature'];
+    if (!Number.isInteger(timestamp) || Math.abs(now() / 1000 - timestamp) > MAX_SKEW_SECONDS) {
+      return refuse(options.logger, 401, 'timestamp_out_of_window');
+    }
+    if (
+      signature === undefined ||
+      !isValidSlackRequest({
+        signingSecret: options.signingSecret,
+        body,
+        headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+        nowMilliseconds: now(),
+      })
+    ) {
+      return refuse(options.logger, 401, 'bad_signature');
+    }
+
+    const contentType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const parseProblem = checkParsable(body, contentType);
+    if (parseProblem !== undefined) return refuse(options.logger, parseProblem.status, parseProblem.reason);
+
+    headers['content-type'] = contentType;
+    return inner({ ...event, headers, body, isBase64Encoded: false }, context);
+  };
+}
+
+function lowercaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function checkParsable(body: string, contentType: string): { status: number; reason: string } | undefined {
+  if (contentType === 'application/x-www-form-urlencoded') {
+    const payload = new URLSearchParams(body).get('payload');
+    if (payload === null || isJsonObject(payload)) return undefined;
+    return { status: 400, reason: 'malformed_payload' };
+  }
+  if (contentType === 'application/json') {
+    return isJsonObject(body) ? undefined : { status: 400, reason: 'malformed_json' };
+  }
+  return { status: 415, reason: 'unsupported_content_type' };
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+function refuse(logger: Logger, statusCode: number, reason: string): APIGatewayProxyStructuredResultV2 {
+  logger.warn({ event: 'request_refused', status: statusCode, reason }, 'request refused before processing');
+  return { statusCode, body: '' };
+}

@@ -1,0 +1,195 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+
+/**
+ * Builds requests exactly as Slack sends them (signed `v0:timestamp:body` with HMAC-SHA256) and
+ * wraps them in the API Gateway HTTP API (payload 2.0) event the Lambda handler receives.
+ */
+
+export function randomSigningSecret(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return 'v0=' + createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
+}
+
+export interface SignedEventOptions {
+  secret: string;
+  body: string;
+  contentType?: string;
+  /** Seconds since the epoch; defaults to now. */
+  timestamp?: number;
+  /** Override the signature (e.g. a forged one). */
+  signature?: string;
+  /** API Gateway base64-encodes form bodies; default true for forms. */
+  base64?: boolean;
+  headers?: Record<string, string>;
+}
+
+export function signedEvent(o: SignedEventOptions): APIGatewayProxyEventV2 {
+  const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
+  const contentType = o.contentType ?? 'application/x-www-form-urlencoded';
+  const base64 = o.base64 ?? contentType.startsWith('application/x-www-form-urlencoded');
+  return apiGatewayEvent(
+    {
+      'content-type': contentType,
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': o.signature ?? slackSignature(o.secret, timestamp, o.body),
+      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      ...o.headers,
+    },
+    o.body,
+    base64,
+  );
+}
+
+export function apiGatewayEvent(headers: Record<string, string>, body: string, base64: boolean): APIGatewayProxyEventV2 {
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.test',
+      domainPrefix: 'api',
+      http: { method: 'POST', path: '/slack/events', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: `req-${now}`,
+      routeKey: 'POST /slack/events',
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    body: base64 ? Buffer.from(body, 'utf8').toString('base64') : body,
+    isBase64Encoded: base64,
+  };
+}
+
+export function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'do-creds-test-slack',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:do-creds-test-slack',
+    memoryLimitInMB: '512',
+    awsRequestId: `aws-${Date.now()}`,
+    logGroupName: '/aws/lambda/do-creds-test-slack',
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export const TEAM_ID = 'T0TESTTEAM';
+export const USER_ID = 'U0TESTUSER';
+export const CHANNEL_ID = 'C0TESTCHAN';
+
+export interface SlashCommandOptions {
+  text: string;
+  command?: string;
+  userId?: string;
+  channelId?: string;
+  responseUrl?: string;
+  triggerId?: string;
+}
+
+export function slashCommandBody(o: SlashCommandOptions): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: TEAM_ID,
+    team_domain: 'test-team',
+    channel_id: o.channelId ?? CHANNEL_ID,
+    channel_name: 'platform',
+    user_id: o.userId ?? USER_ID,
+    user_name: 'tester',
+    command: o.command ?? '/do-creds',
+    text: o.text,
+    api_app_id: 'A0TESTAPP',
+    is_enterprise_install: 'false',
+    response_url: o.responseUrl ?? 'https://hooks.slack.invalid/commands/T0/1/x',
+    trigger_id: o.triggerId ?? `trigger-${Date.now()}`,
+  }).toString();
+}
+
+/** Interactivity payloads arrive as `payload=<json>` form bodies. */
+export function interactionBody(payload: object): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export interface BlockActionOptions {
+  actionId: string;
+  value?: string;
+  responseUrl: string;
+  triggerId?: string;
+  userId?: string;
+  channelId?: string;
+}
+
+export function blockActionPayload(o: BlockActionOptions): object {
+  const channelId = o.channelId ?? CHANNEL_ID;
+  return {
+    type: 'block_actions',
+    user: { id: o.userId ?? USER_ID, username: 'tester', name: 'tester', team_id: TEAM_ID },
+    api_app_id: 'A0TESTAPP',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: channelId, is_ephemeral: true },
+    trigger_id: o.triggerId ?? `trigger-${Date.now()}`,
+    team: { id: TEAM_ID, domain: 'test-team' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: channelId, name: 'platform' },
+    response_url: o.responseUrl,
+    actions: [
+      {
+        action_id: o.actionId,
+        block_id: 'actions',
+        text: { type: 'plain_text', text: 'Submit credentials', emoji: true },
+        value: o.value,
+        style: 'primary',
+        type: 'button',
+        action_ts: '1700000000.000200',
+      },
+    ],
+  };
+}
+
+export interface ViewSubmissionOptions {
+  callbackId: string;
+  privateMetadata: string;
+  /** block id -> action id -> value object, as Slack puts it in view.state.values */
+  values: Record<string, Record<string, object>>;
+  userId?: string;
+}
+
+export function viewSubmissionPayload(o: ViewSubmissionOptions): object {
+  return {
+    type: 'view_submission',
+    team: { id: TEAM_ID, domain: 'test-team' },
+    user: { id: o.userId ?? USER_ID, username: 'tester', name: 'tester', team_id: TEAM_ID },
+    api_app_id: 'A0TESTAPP',
+    token: 'deprecated-verification-token',
+    trigger_id: `trigger-${Date.now()}`,
+    view: {
+      id: 'V0TESTVIEW',
+      team_id: TEAM_ID,
+      type: 'modal',
+      callback_id: o.callbackId,
+      private_metadata: o.privateMetadata,
+      hash: '1700000000.abcdef',
+      state: { values: o.values },
+      blocks: [],
+      title: { type: 'plain_text', text: 'DigitalOcean credentials' },
+      app_id: 'A0TESTAPP',
+      bot_id: 'B0TESTBOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
