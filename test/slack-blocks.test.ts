@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeMrkdwn } from '../src/lib/slack/blocks.js';
-import { parseModalMetadata, readSubmittedValues } from '../src/lib/slack/credentials-modal.js';
+import { parseModalMetadata, readSubmission, toSlackErrors } from '../src/lib/slack/credentials-modal.js';
 
 describe('escapeMrkdwn', () => {
   it('turns mentions and links into plain text', () => {
@@ -22,18 +22,27 @@ describe('modal metadata', () => {
   });
 });
 
-describe('readSubmittedValues', () => {
-  it('reads text inputs, selects and the date picker by block id', () => {
-    const values = readSubmittedValues({
+describe('readSubmission', () => {
+  it('reads text inputs, selects and the date picker by field', () => {
+    const values = readSubmission({
       environment: { environment_input: { value: ' prod ' } },
       token_expiry: { token_expiry_input: { selected_option: { text: { type: 'plain_text', text: '30 days' }, value: '30d' } } },
       token_expiry_date: { token_expiry_date_input: { selected_date: '2027-01-31' } },
       spaces_bucket: { spaces_bucket_input: { value: null } },
     });
     expect(values.environment).toBe(' prod ');
-    expect(values.token_expiry).toBe('30d');
-    expect(values.token_expiry_date).toBe('2027-01-31');
-    expect(values.spaces_bucket).toBeUndefined();
-    expect(values.do_token).toBeUndefined();
+    expect(values.expiry).toBe('30d');
+    expect(values.expiryDate).toBe('2027-01-31');
+    expect(values.bucket).toBeUndefined();
+    expect(values.token).toBeUndefined();
+  });
+});
+
+describe('toSlackErrors', () => {
+  it('keys field errors by the block that shows them', () => {
+    expect(toSlackErrors({ token: 'bad token', secretKey: 'bad secret' })).toEqual({
+      do_token: 'bad token',
+      spaces_secret_key: 'bad secret',
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_REQUIRED_SCOPES, SCOPE_PATTERN } from './scopes.js';
 
 /**
  * Configuration is read from the environment once, at cold start. Names of missing or invalid
@@ -27,6 +28,31 @@ const booleanFlag = z
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
+const timeoutMs = (fallback: number) => z.coerce.number().int().min(50).max(10_000).default(fallback);
+
+const scopeList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const scopes = (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (scopes.length === 0) return [...DEFAULT_REQUIRED_SCOPES];
+    const bad = scopes.filter((s) => !SCOPE_PATTERN.test(s));
+    if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `has scopes not of the form resource:action: ${bad.join(', ')}` });
+    return scopes;
+  });
+
+/** `off` disables the undocumented token-info call; empty means DigitalOcean's own address. */
+const tokenInfoUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return 'https://cloud.digitalocean.com/v1/oauth/token/info';
+    if (v === 'off') return undefined;
+    if (!httpUrl.safeParse(v).success) ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL or off' });
+    return v;
+  });
+
 const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1, 'is required'),
   SLACK_BOT_TOKEN: z.string().min(1, 'is required'),
@@ -35,6 +61,17 @@ const envSchema = z.object({
   SLACK_BOT_USER_ID: optionalString,
   /** Slack's own request-path timeout for Web API calls, in milliseconds. */
   SLACK_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(2_000),
+  DO_API_URL: httpUrl.default('https://api.digitalocean.com'),
+  DO_TOKEN_INFO_URL: tokenInfoUrl,
+  DO_API_TIMEOUT_MS: timeoutMs(1_500),
+  DO_TOKEN_INFO_TIMEOUT_MS: timeoutMs(1_000),
+  REQUIRED_SCOPES: scopeList,
+  SPACES_ENDPOINT_URL: z
+    .string()
+    .trim()
+    .default('https://{region}.digitaloceanspaces.com')
+    .refine((v) => httpUrl.safeParse(v.replaceAll('{region}', 'nyc3')).success, 'must be an http(s) URL, optionally with {region}'),
+  SPACES_TIMEOUT_MS: timeoutMs(1_500),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DO_CREDS_DEV_MODE: booleanFlag,
 });
@@ -50,8 +87,23 @@ export interface SlackConfig {
   apiTimeoutMs: number;
 }
 
+export interface DigitalOceanConfig {
+  apiUrl: string;
+  tokenInfoUrl: string | undefined;
+  timeoutMs: number;
+  tokenInfoTimeoutMs: number;
+  requiredScopes: string[];
+}
+
+export interface SpacesConfig {
+  endpointTemplate: string;
+  timeoutMs: number;
+}
+
 export interface Config {
   slack: SlackConfig;
+  digitalocean: DigitalOceanConfig;
+  spaces: SpacesConfig;
   logLevel: (typeof LOG_LEVELS)[number];
   devMode: boolean;
 }
@@ -87,6 +139,15 @@ export function loadConfig(env: Env): Config {
       botUserId: e.SLACK_BOT_USER_ID,
       apiTimeoutMs: e.SLACK_API_TIMEOUT_MS,
     },
+    digitalocean: {
+      apiUrl: e.DO_API_URL,
+      tokenInfoUrl: e.DO_TOKEN_INFO_URL,
+      timeoutMs: e.DO_API_TIMEOUT_MS,
+      // The token-info call must never be what keeps Slack waiting.
+      tokenInfoTimeoutMs: Math.min(e.DO_TOKEN_INFO_TIMEOUT_MS, e.DO_API_TIMEOUT_MS),
+      requiredScopes: e.REQUIRED_SCOPES,
+    },
+    spaces: { endpointTemplate: e.SPACES_ENDPOINT_URL, timeoutMs: e.SPACES_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     devMode: e.DO_CREDS_DEV_MODE,
   };

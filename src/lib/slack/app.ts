@@ -4,7 +4,9 @@ import type { Config } from '../config.js';
 import { parseCommand, type Subcommand } from '../command.js';
 import { toBoltLogger, type Logger } from '../logger.js';
 import { ephemeral, section, plain, type EphemeralMessage } from './blocks.js';
-import { credentialsModal, MODAL_CALLBACK_ID } from './credentials-modal.js';
+import { validateSubmission, type ValidatedCredentialSet, type ValidationDeps } from '../validation.js';
+import { credentialSummaryBlocks } from './credential-summary.js';
+import { credentialsModal, MODAL_CALLBACK_ID, readSubmission, toSlackErrors } from './credentials-modal.js';
 import { GUIDE_FALLBACK_TEXT, guideBlocks, OPEN_MODAL_ACTION } from './guide.js';
 import { helpMessage, notAvailableMessage } from './help.js';
 import { classifySlackError, faultLabel, type SlackFault } from './slack-errors.js';
@@ -15,6 +17,7 @@ const AVAILABLE: ReadonlySet<Subcommand> = new Set<Subcommand>(['help', 'setup']
 export interface SlackAppDeps {
   config: Config;
   logger: Logger;
+  validation: ValidationDeps;
 }
 
 export interface SlackApp {
@@ -22,7 +25,7 @@ export interface SlackApp {
   receiver: AwsLambdaReceiver;
 }
 
-export function createSlackApp({ config, logger }: SlackAppDeps): SlackApp {
+export function createSlackApp({ config, logger, validation }: SlackAppDeps): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const receiver = new AwsLambdaReceiver({ signingSecret: config.slack.signingSecret, logger: boltLogger });
   const app = new App({
@@ -54,10 +57,16 @@ export function createSlackApp({ config, logger }: SlackAppDeps): SlackApp {
     await openCredentialsModal(client, respond, body, logger);
   });
 
-  app.view(MODAL_CALLBACK_ID, async ({ ack, body }) => {
-    // Validation and storage come in later versions: say so instead of pretending to save.
-    logger.info({ event: 'submission_refused', reason: 'storage_not_available', user: body.user.id }, 'submission not stored');
-    await ack({ response_action: 'update', view: storageNotAvailableView() });
+  app.view(MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
+    const result = await validateSubmission(readSubmission(view.state.values), validation);
+    if (!result.ok) {
+      logger.info({ event: 'submission_invalid', fields: Object.keys(result.errors), user: body.user.id }, 'submission refused');
+      await ack({ response_action: 'errors', errors: toSlackErrors(result.errors) });
+      return;
+    }
+    // Storage comes in a later version: say so instead of pretending to save.
+    logger.info({ event: 'submission_valid_not_stored', environment: result.set.environment, user: body.user.id }, 'valid, not stored');
+    await ack({ response_action: 'update', view: storageNotAvailableView(result.set, validation.now()) });
   });
 
   // Bolt's default error handler rethrows, which turns a listener error into a 500 after the ack.
@@ -106,17 +115,18 @@ async function respondSafely(respond: RespondFn, message: EphemeralMessage, logg
   }
 }
 
-function storageNotAvailableView() {
+function storageNotAvailableView(set: ValidatedCredentialSet, now: Date) {
   return {
     type: 'modal' as const,
     title: plain('DigitalOcean credentials'),
     close: plain('Close'),
     blocks: [
       section(
-        '*Nothing was saved.* Checking and storing credentials is not available yet in this version of ' +
-          'do-creds, so what you typed was not kept anywhere. Keep the credentials in a safe place ' +
-          '(a password manager) until storing is available.',
+        ':white_check_mark: *These credentials work.* But *nothing was saved*: storing credentials is not ' +
+          'available yet in this version of do-creds, so what you typed was not kept anywhere. Keep them in ' +
+          'a safe place (a password manager) until storing is available.',
       ),
+      ...credentialSummaryBlocks(set, now),
     ],
   };
 }

@@ -1,5 +1,7 @@
 import type { KnownBlock, ModalView, Option, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
+import type { Field, FieldErrors, RawSubmission } from '../credential-input.js';
+import { EXPIRY_CHOICES } from '../expiry.js';
 import { SPACES_REGIONS } from '../regions.js';
 import { context, header, plain } from './blocks.js';
 
@@ -7,8 +9,8 @@ import { context, header, plain } from './blocks.js';
 
 export const MODAL_CALLBACK_ID = 'credentials_submit';
 
-/** Block ids double as field names in `response_action: "errors"`. */
-export const FIELD = {
+/** The block id of each field; `response_action: "errors"` is keyed by them. */
+export const FIELD: Readonly<Record<Field, string>> = {
   environment: 'environment',
   token: 'do_token',
   expiry: 'token_expiry',
@@ -17,20 +19,10 @@ export const FIELD = {
   secretKey: 'spaces_secret_key',
   region: 'spaces_region',
   bucket: 'spaces_bucket',
-} as const;
+};
 
 /** Each input's action id is its block id with this suffix. */
 const INPUT = '_input';
-
-export const EXPIRY_CHOICES = {
-  '30d': '30 days',
-  '60d': '60 days',
-  '90d': '90 days',
-  '1y': '1 year',
-  never: 'No expiry',
-  date: 'On a date (pick it below)',
-} as const;
-export type ExpiryChoice = keyof typeof EXPIRY_CHOICES;
 
 /** What the modal carries between opening and submission. Never a secret. */
 const metadataSchema = z.object({
@@ -154,20 +146,24 @@ function regionOptions(): PlainTextOption[] {
   return Object.entries(SPACES_REGIONS).map(([value, name]) => ({ text: plain(`${value} (${name})`), value }));
 }
 
-/** The raw, untrimmed values of a submitted modal, read by block id. */
-export type SubmittedValues = Record<(typeof FIELD)[keyof typeof FIELD], string | undefined>;
-
 interface ViewStateValue {
   value?: string | null;
   selected_option?: Option | null;
   selected_date?: string | null;
 }
-type ViewState = Record<string, Record<string, ViewStateValue>>;
+export type ViewState = Record<string, Record<string, ViewStateValue>>;
 
-export function readSubmittedValues(state: ViewState): SubmittedValues {
-  const read = (blockId: string): string | undefined => {
+/** The raw, untrimmed values of a submitted modal, by field. */
+export function readSubmission(state: ViewState): RawSubmission {
+  const out: RawSubmission = {};
+  for (const [field, blockId] of Object.entries(FIELD) as [Field, string][]) {
     const v = state[blockId]?.[blockId + INPUT];
-    return v?.value ?? v?.selected_option?.value ?? v?.selected_date ?? undefined;
-  };
-  return Object.fromEntries(Object.values(FIELD).map((id) => [id, read(id)])) as SubmittedValues;
+    out[field] = v?.value ?? v?.selected_option?.value ?? v?.selected_date ?? undefined;
+  }
+  return out;
+}
+
+/** Field errors keyed by block id, as `response_action: "errors"` wants them. */
+export function toSlackErrors(errors: FieldErrors): Record<string, string> {
+  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [FIELD[field as Field], message]));
 }

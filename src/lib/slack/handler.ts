@@ -1,6 +1,8 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConfigError, loadConfig, type Env } from '../config.js';
+import { createDigitalOceanClient } from '../digitalocean.js';
 import { createLogger } from '../logger.js';
+import { createSpacesChecker } from '../spaces.js';
 import { createSlackApp } from './app.js';
 import { guardSlackRequest, type LambdaHttpHandler } from './request-guard.js';
 
@@ -17,7 +19,13 @@ export function createSlackHandler(env: Env): LambdaHttpHandler {
     return misconfiguredHandler(error);
   }
   const logger = createLogger(config.logLevel);
-  const { receiver } = createSlackApp({ config, logger });
+  const validation = {
+    digitalocean: createDigitalOceanClient(config.digitalocean),
+    spaces: createSpacesChecker(config.spaces),
+    requiredScopes: config.digitalocean.requiredScopes,
+    now: () => new Date(),
+  };
+  const { receiver } = createSlackApp({ config, logger, validation });
   const boltHandler = receiver.toHandler() as LambdaHttpHandler;
   return guardSlackRequest(boltHandler, { signingSecret: config.slack.signingSecret, logger });
 }

@@ -1,0 +1,211 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import { z } from 'zod';
+
+/**
+ * The DigitalOcean API client: typed results for the calls validation and the expiry scan need.
+ * It knows nothing of Slack. Every fault is a value, never a throw; nothing returned or logged
+ * carries the token.
+ */
+
+export interface DigitalOceanOptions {
+  apiUrl: string;
+  /** doctl's undocumented token-info endpoint; undefined turns the call off. */
+  tokenInfoUrl: string | undefined;
+  timeoutMs: number;
+  tokenInfoTimeoutMs: number;
+  dispatcher?: Dispatcher;
+}
+
+export interface Account {
+  email: string | undefined;
+  teamName: string | undefined;
+  status: string;
+  statusMessage: string | undefined;
+}
+
+/** The faults every call can end in, each with its own message upstream. */
+export type Fault =
+  | { kind: 'unauthorized' }
+  | { kind: 'forbidden' }
+  | { kind: 'rate_limited'; retryAfterSeconds: number }
+  | { kind: 'unavailable'; reason: 'timeout' | 'network' | 'server_error' | 'bad_response' };
+
+export type Result<T> = ({ kind: 'ok' } & T) | Fault;
+
+export interface TokenInfo {
+  scopes: string[];
+  /** undefined: the token never expires. */
+  expiresAt: Date | undefined;
+  createdAt: Date | undefined;
+}
+
+const accountSchema = z.object({
+  account: z.object({
+    email: z.string().optional(),
+    status: z.string().default('active'),
+    status_message: z.string().optional(),
+    team: z.object({ name: z.string().optional() }).nullish(),
+  }),
+});
+
+// Doorkeeper's token info: expires_in_seconds is null for a token that never expires.
+const tokenInfoSchema = z.object({
+  scopes: z.array(z.string()),
+  expires_in_seconds: z.number().int().nullish(),
+  created_at: z.number().int().nullish(),
+});
+
+/** Side-effect-free GETs that answer 403 when the token lacks the read scope. */
+export const READ_SCOPE_PROBES: Readonly<Record<string, string>> = {
+  'account:read': '/v2/account',
+  'actions:read': '/v2/actions?per_page=1',
+  'regions:read': '/v2/regions?per_page=1',
+  'sizes:read': '/v2/sizes?per_page=1',
+  'image:read': '/v2/images?per_page=1&private=true',
+  'ssh_key:read': '/v2/account/keys?per_page=1',
+  'tag:read': '/v2/tags?per_page=1',
+  'project:read': '/v2/projects?per_page=1',
+  'droplet:read': '/v2/droplets?per_page=1',
+  'vpc:read': '/v2/vpcs?per_page=1',
+  'database:read': '/v2/databases?per_page=1',
+  'domain:read': '/v2/domains?per_page=1',
+  'firewall:read': '/v2/firewalls?per_page=1',
+  'block_storage:read': '/v2/volumes?per_page=1',
+  'load_balancer:read': '/v2/load_balancers?per_page=1',
+  'kubernetes:read': '/v2/kubernetes/clusters?per_page=1',
+  'reserved_ip:read': '/v2/reserved_ips?per_page=1',
+  'certificate:read': '/v2/certificates?per_page=1',
+  'cdn:read': '/v2/cdn/endpoints?per_page=1',
+};
+
+export type ProbeResult = 'granted' | 'missing' | 'unknown';
+
+export interface DigitalOceanClient {
+  getAccount(token: string): Promise<Result<{ account: Account }>>;
+  getTokenInfo(token: string, now: Date): Promise<Result<{ info: TokenInfo }>>;
+  probeReadScope(token: string, scope: string): Promise<ProbeResult>;
+}
+
+/** One kept-alive connection pool per Lambda container, reused by warm invocations. */
+let sharedAgent: Agent | undefined;
+function defaultDispatcher(): Agent {
+  sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+  return sharedAgent;
+}
+
+export function createDigitalOceanClient(options: DigitalOceanOptions): DigitalOceanClient {
+  const dispatcher = options.dispatcher ?? defaultDispatcher();
+  const apiUrl = options.apiUrl.replace(/\/+$/, '');
+  const get = (url: string, token: string, timeoutMs: number) => getJson(dispatcher, url, token, timeoutMs);
+
+  return {
+    async getAccount(token) {
+      const res = await get(`${apiUrl}/v2/account`, token, options.timeoutMs);
+      if (res.kind !== 'ok') return res;
+      const parsed = accountSchema.safeParse(res.body);
+      if (!parsed.success) return { kind: 'unavailable', reason: 'bad_response' };
+      const a = parsed.data.account;
+      return {
+        kind: 'ok',
+        account: { email: a.email, teamName: a.team?.name ?? undefined, status: a.status, statusMessage: a.status_message || undefined },
+      };
+    },
+
+    async getTokenInfo(token, now) {
+      if (options.tokenInfoUrl === undefined) return { kind: 'unavailable', reason: 'network' };
+      const res = await get(options.tokenInfoUrl, token, options.tokenInfoTimeoutMs);
+      if (res.kind !== 'ok') return res;
+      const parsed = tokenInfoSchema.safeParse(res.body);
+      if (!parsed.success) return { kind: 'unavailable', reason: 'bad_response' };
+      const { scopes, expires_in_seconds: expiresIn, created_at: createdAt } = parsed.data;
+      return {
+        kind: 'ok',
+        info: {
+          scopes,
+          expiresAt: expiresIn == null ? undefined : new Date(now.getTime() + expiresIn * 1000),
+          createdAt: createdAt == null ? undefined : new Date(createdAt * 1000),
+        },
+      };
+    },
+
+    async probeReadScope(token, scope) {
+      const path = READ_SCOPE_PROBES[scope];
+      if (path === undefined) return 'unknown';
+      const res = await get(`${apiUrl}${path}`, token, options.timeoutMs);
+      if (res.kind === 'ok') return 'granted';
+      return res.kind === 'forbidden' ? 'missing' : 'unknown';
+    },
+  };
+}
+
+type JsonResult = { kind: 'ok'; body: unknown } | Fault;
+
+async function getJson(dispatcher: Dispatcher, url: string, token: string, timeoutMs: number): Promise<JsonResult> {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(url, {
+      method: 'GET',
+      dispatcher,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'do-creds' },
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+  } catch (error) {
+    return { kind: 'unavailable', reason: isTimeout(error) ? 'timeout' : 'network' };
+  }
+  let text: string;
+  try {
+    text = await res.body.text();
+  } catch (error) {
+    return { kind: 'unavailable', reason: isTimeout(error) ? 'timeout' : 'network' };
+  }
+  const body = parseJson(text);
+  if (res.statusCode >= 200 && res.statusCode < 300) {
+    return body === undefined ? { kind: 'unavailable', reason: 'bad_response' } : { kind: 'ok', body };
+  }
+  return classifyError(res.statusCode, body, res.headers);
+}
+
+/** Errors are matched on the body's `id`, falling back to the status when the body has none. */
+function classifyError(status: number, body: unknown, headers: Dispatcher.ResponseData['headers']): Fault {
+  const id = typeof body === 'object' && body !== null && 'id' in body ? String((body).id) : undefined;
+  if (id === 'unauthorized' || (id === undefined && status === 401)) return { kind: 'unauthorized' };
+  if (id === 'forbidden' || (id === undefined && status === 403)) return { kind: 'forbidden' };
+  if (id === 'too_many_requests' || status === 429) return { kind: 'rate_limited', retryAfterSeconds: retryAfter(headers) };
+  if (status === 401) return { kind: 'unauthorized' };
+  if (status === 403) return { kind: 'forbidden' };
+  return { kind: 'unavailable', reason: status >= 500 ? 'server_error' : 'bad_response' };
+}
+
+/** Seconds until DigitalOcean's limit resets: Retry-After, else RateLimit-Reset (epoch seconds). */
+export function retryAfter(headers: Dispatcher.ResponseData['headers'], nowMs = Date.now()): number {
+  const header = (name: string) => {
+    const v = headers[name];
+    return Number(Array.isArray(v) ? v[0] : v);
+  };
+  const retry = header('retry-after');
+  if (Number.isFinite(retry) && retry > 0) return Math.ceil(retry);
+  const reset = header('ratelimit-reset');
+  if (Number.isFinite(reset) && reset > 0) return Math.max(1, Math.ceil(reset - nowMs / 1000));
+  return 60;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  const e = error as { name?: string; code?: string } | undefined;
+  return (
+    e?.name === 'TimeoutError' ||
+    e?.name === 'AbortError' ||
+    e?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e?.code === 'UND_ERR_BODY_TIMEOUT' ||
+    e?.code === 'UND_ERR_CONNECT_TIMEOUT'
+  );
+}

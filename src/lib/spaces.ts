@@ -1,0 +1,110 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { spacesEndpoint, type SpacesRegion } from './regions.js';
+
+/**
+ * Checks a Spaces key pair over the S3 API. With a bucket: a one-key ListObjectsV2 on it;
+ * without: ListBuckets. (HeadBucket answers with no body, so a bad key and a bad secret would look
+ * alike there.) Faults are values; nothing returned carries the secret.
+ */
+
+export interface SpacesCredentials {
+  accessKey: string;
+  secretKey: string;
+  region: SpacesRegion;
+  bucket: string | undefined;
+}
+
+export type SpacesCheck =
+  | { kind: 'ok'; endpoint: string }
+  | { kind: 'invalid_access_key' }
+  | { kind: 'signature_mismatch' }
+  | { kind: 'no_such_bucket' }
+  | { kind: 'access_denied'; to: 'bucket' | 'bucket_list' }
+  | { kind: 'rate_limited' }
+  | { kind: 'unavailable'; reason: 'timeout' | 'network' | 'server_error' };
+
+export interface SpacesOptions {
+  /** SPACES_ENDPOINT_URL: `https://{region}.digitaloceanspaces.com` unless configured. */
+  endpointTemplate: string;
+  timeoutMs: number;
+}
+
+export interface SpacesChecker {
+  check(credentials: SpacesCredentials): Promise<SpacesCheck>;
+}
+
+// Kept-alive sockets shared across warm invocations; the client itself is per key pair.
+const httpAgent = new HttpAgent({ keepAlive: true });
+const httpsAgent = new HttpsAgent({ keepAlive: true });
+
+export function createSpacesChecker(options: SpacesOptions): SpacesChecker {
+  return {
+    async check(credentials) {
+      const endpoint = spacesEndpoint(credentials.region, options.endpointTemplate);
+      const client = new S3Client({
+        endpoint,
+        // Spaces takes SigV4 scoped to us-east-1 whatever the datacenter, as DigitalOcean documents.
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: credentials.accessKey, secretAccessKey: credentials.secretKey },
+        // Slack waits 3 s: one attempt, bounded, and the person retries.
+        maxAttempts: 1,
+        requestHandler: {
+          connectionTimeout: options.timeoutMs,
+          requestTimeout: options.timeoutMs,
+          throwOnRequestTimeout: true,
+          httpAgent,
+          httpsAgent,
+        },
+      });
+      try {
+        const command =
+          credentials.bucket === undefined
+            ? new ListBucketsCommand({})
+            : new ListObjectsV2Command({ Bucket: credentials.bucket, MaxKeys: 1 });
+        await client.send(command as ListBucketsCommand, { abortSignal: AbortSignal.timeout(options.timeoutMs) });
+        return { kind: 'ok', endpoint };
+      } catch (error) {
+        return classifyS3Error(error, credentials.bucket !== undefined);
+      } finally {
+        client.destroy();
+      }
+    },
+  };
+}
+
+interface S3ErrorShape {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+export function classifyS3Error(error: unknown, withBucket: boolean): SpacesCheck {
+  const e = (error ?? {}) as S3ErrorShape;
+  const status = e.$metadata?.httpStatusCode;
+  switch (e.name) {
+    case 'InvalidAccessKeyId':
+      return { kind: 'invalid_access_key' };
+    case 'SignatureDoesNotMatch':
+      return { kind: 'signature_mismatch' };
+    case 'NoSuchBucket':
+      return { kind: 'no_such_bucket' };
+    case 'AccessDenied':
+      return { kind: 'access_denied', to: withBucket ? 'bucket' : 'bucket_list' };
+    case 'SlowDown':
+    case 'TooManyRequests':
+      return { kind: 'rate_limited' };
+    case 'TimeoutError':
+    case 'AbortError':
+    case 'RequestTimeout':
+      return { kind: 'unavailable', reason: 'timeout' };
+  }
+  if (status === 429) return { kind: 'rate_limited' };
+  if (status !== undefined && status >= 500) return { kind: 'unavailable', reason: 'server_error' };
+  if (status === 403) return { kind: 'access_denied', to: withBucket ? 'bucket' : 'bucket_list' };
+  if (status === 404 && withBucket) return { kind: 'no_such_bucket' };
+  if (e.code === 'ETIMEDOUT') return { kind: 'unavailable', reason: 'timeout' };
+  return { kind: 'unavailable', reason: status === undefined ? 'network' : 'server_error' };
+}

@@ -1,0 +1,174 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local S3-compatible Spaces endpoint on 127.0.0.1 that really verifies AWS Signature V4
+ * (canonical request, string to sign, derived signing key), so a wrong secret fails exactly as
+ * Spaces fails it. Path-style only. Supports ListBuckets and ListObjectsV2, S3 XML errors, keys
+ * limited to some buckets, and per-server faults.
+ */
+
+export interface SpacesKey {
+  secret: string;
+  /** undefined: full access; otherwise the only buckets this key may use. */
+  buckets?: string[];
+}
+
+export interface FakeSpaces {
+  url: string;
+  requests: { method: string; path: string; accessKey: string | undefined }[];
+  addKey(accessKey: string, key: SpacesKey): void;
+  addBucket(name: string): void;
+  /** Every request is delayed, answered with this status, or its connection reset. */
+  setFault(fault: { delayMs?: number; status?: number; reset?: boolean } | undefined): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeSpaces(): Promise<FakeSpaces> {
+  const keys = new Map<string, SpacesKey>();
+  const buckets = new Set<string>();
+  const requests: FakeSpaces['requests'] = [];
+  let fault: { delayMs?: number; status?: number; reset?: boolean } | undefined;
+
+  const server = createServer((req, res) => void handle(req, res));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const auth = parseAuthorization(req.headers.authorization);
+    requests.push({ method: req.method ?? '', path: req.url ?? '/', accessKey: auth?.accessKey });
+    if (fault?.delayMs) await sleep(fault.delayMs);
+    if (res.destroyed) return;
+    if (fault?.reset) return void req.socket.destroy();
+    if (fault?.status) return s3Error(res, fault.status, fault.status === 503 ? 'SlowDown' : 'InternalError', 'Injected fault');
+
+    if (auth === undefined) return s3Error(res, 403, 'AccessDenied', 'Access Denied');
+    const key = keys.get(auth.accessKey);
+    if (key === undefined) return s3Error(res, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    if (!signatureMatches(req, body, auth, key.secret)) {
+      return s3Error(res, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    }
+
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
+    if (req.method === 'GET' && bucket === '') return listBuckets(res, key);
+    if (req.method === 'GET' && url.searchParams.get('list-type') === '2') {
+      if (!buckets.has(bucket)) return s3Error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist.');
+      if (key.buckets && !key.buckets.includes(bucket)) return s3Error(res, 403, 'AccessDenied', 'Access Denied');
+      return xml(res, 200, `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>${url.searchParams.get('max-keys') ?? '1000'}</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`);
+    }
+    return s3Error(res, 501, 'NotImplemented', 'Not implemented by the fake');
+  }
+
+  function listBuckets(res: ServerResponse, key: SpacesKey): void {
+    if (key.buckets) return s3Error(res, 403, 'AccessDenied', 'Access Denied');
+    const items = [...buckets].map((b) => `<Bucket><Name>${b}</Name><CreationDate>2025-01-01T00:00:00.000Z</CreationDate></Bucket>`).join('');
+    xml(res, 200, `<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>1234567</ID><DisplayName>1234567</DisplayName></Owner><Buckets>${items}</Buckets></ListAllMyBucketsResult>`);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    addKey: (accessKey, key) => keys.set(accessKey, key),
+    addBucket: (name) => buckets.add(name),
+    setFault: (f) => {
+      fault = f;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface ParsedAuth {
+  accessKey: string;
+  date: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+function parseAuthorization(header: string | undefined): ParsedAuth | undefined {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(header ?? '');
+  if (!m) return undefined;
+  return { accessKey: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!, signedHeaders: m[5]!.split(';'), signature: m[6]! };
+}
+
+function signatureMatches(req: IncomingMessage, body: Buffer, auth: ParsedAuth, secret: string): boolean {
+  const amzDate = header(req, 'x-amz-date');
+  if (!amzDate?.startsWith(auth.date)) return false;
+  const payloadHash = header(req, 'x-amz-content-sha256') ?? sha256(body);
+  if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256(body)) return false;
+  const [path = '/', query = ''] = (req.url ?? '/').split('?');
+  const canonicalRequest = [
+    req.method,
+    path,
+    canonicalQuery(query),
+    auth.signedHeaders.map((h) => `${h}:${(header(req, h) ?? '').trim().replace(/\s+/g, ' ')}\n`).join(''),
+    auth.signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
+  const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
+  let key: Buffer = hmac(`AWS4${secret}`, auth.date);
+  for (const part of [auth.region, auth.service, 'aws4_request']) key = hmac(key, part);
+  const expected = hmac(key, stringToSign);
+  const given = Buffer.from(auth.signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function canonicalQuery(query: string): string {
+  if (query === '') return '';
+  return query
+    .split('&')
+    .map((pair) => {
+      const [k = '', v = ''] = pair.split('=');
+      return [rfc3986(decodeURIComponent(k)), rfc3986(decodeURIComponent(v))] as const;
+    })
+    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+}
+
+function rfc3986(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data).digest();
+}
+
+function s3Error(res: ServerResponse, status: number, code: string, message: string): void {
+  xml(res, status, `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>tx-fake</RequestId><HostId>fake</HostId></Error>`);
+}
+
+function xml(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/xml', 'x-amz-request-id': 'tx-fake' });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?>${body}`);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

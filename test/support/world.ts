@@ -1,0 +1,141 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { fakeDoToken, fakeSpacesKey } from './credentials.js';
+import { ALL_TERRAFORM_SCOPES, startFakeDigitalOcean, type FakeDigitalOcean, type TokenBehaviour } from './fake-digitalocean.js';
+import { startFakeSlack, type FakeSlack } from './fake-slack.js';
+import { startFakeSpaces, type FakeSpaces } from './fake-spaces.js';
+import { fakeBotToken, invoke, loadSlackHandler, type InvokeResult } from './harness.js';
+import {
+  blockActionPayload,
+  interactionBody,
+  randomSigningSecret,
+  signedEvent,
+  slashCommandBody,
+  viewSubmissionPayload,
+} from './slack-request.js';
+
+/**
+ * Every outside system on 127.0.0.1 (Slack Web API, DigitalOcean API, Spaces) and the exported
+ * Lambda handler configured to reach them, as one object tests drive like Slack would.
+ */
+
+export interface FormValues {
+  environment?: string;
+  token?: string;
+  expiry?: string;
+  expiryDate?: string;
+  accessKey?: string;
+  secretKey?: string;
+  region?: string;
+  bucket?: string;
+}
+
+export interface World {
+  secret: string;
+  slack: FakeSlack;
+  digitalocean: FakeDigitalOcean;
+  spaces: FakeSpaces;
+  handler: Awaited<ReturnType<typeof loadSlackHandler>>;
+  send(event: APIGatewayProxyEventV2): Promise<InvokeResult>;
+  command(text: string): Promise<InvokeResult>;
+  /** Clicks "Submit credentials" and returns the view Slack was asked to open. */
+  openModal(): Promise<ModalView>;
+  /** Opens the modal, fills it in as a person would, and submits it. */
+  submit(values: FormValues): Promise<InvokeResult>;
+  /** A valid, registered credential set; overrides adjust the DigitalOcean behaviour. */
+  validCredentials(behaviour?: Partial<TokenBehaviour>, bucket?: string): Required<Pick<FormValues, 'token' | 'accessKey' | 'secretKey'>> & FormValues;
+  close(): Promise<void>;
+}
+
+interface ModalBlock {
+  block_id?: string;
+  type: string;
+  element?: { type: string; action_id: string; options?: { text: { text: string }; value: string }[] };
+}
+export interface ModalView {
+  callback_id: string;
+  private_metadata: string;
+  blocks: ModalBlock[];
+}
+
+const BLOCK_OF: Record<keyof FormValues, string> = {
+  environment: 'environment',
+  token: 'do_token',
+  expiry: 'token_expiry',
+  expiryDate: 'token_expiry_date',
+  accessKey: 'spaces_access_key',
+  secretKey: 'spaces_secret_key',
+  region: 'spaces_region',
+  bucket: 'spaces_bucket',
+};
+
+export async function startWorld(extraEnv: Record<string, string | undefined> = {}): Promise<World> {
+  const secret = randomSigningSecret();
+  const botToken = fakeBotToken();
+  const [slack, digitalocean, spaces] = await Promise.all([startFakeSlack(botToken), startFakeDigitalOcean(), startFakeSpaces()]);
+  const handler = await loadSlackHandler({
+    SLACK_SIGNING_SECRET: secret,
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_API_URL: slack.apiUrl,
+    DO_API_URL: digitalocean.url,
+    DO_TOKEN_INFO_URL: digitalocean.tokenInfoUrl,
+    SPACES_ENDPOINT_URL: spaces.url,
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  });
+  const send = (event: APIGatewayProxyEventV2) => invoke(handler, event);
+
+  const world: World = {
+    secret,
+    slack,
+    digitalocean,
+    spaces,
+    handler,
+    send,
+    command: (text) => send(signedEvent({ secret, body: slashCommandBody({ text }) })),
+    async openModal() {
+      const before = slack.callsTo('views.open').length;
+      await send(signedEvent({ secret, body: interactionBody(blockActionPayload({ actionId: 'open_credentials_modal', responseUrl: slack.responseUrl() })) }));
+      const call = slack.callsTo('views.open')[before];
+      if (!call) throw new Error('the button did not open the modal');
+      return call.args.view as ModalView;
+    },
+    async submit(values) {
+      const view = await world.openModal();
+      const payload = viewSubmissionPayload({ callbackId: view.callback_id, privateMetadata: view.private_metadata, values: fill(view, values) });
+      return send(signedEvent({ secret, body: interactionBody(payload) }));
+    },
+    validCredentials(behaviour = {}, bucket) {
+      const token = fakeDoToken();
+      const { accessKey, secretKey } = fakeSpacesKey();
+      digitalocean.setToken(token, { scopes: ALL_TERRAFORM_SCOPES, expiresInSeconds: null, ...behaviour });
+      spaces.addKey(accessKey, { secret: secretKey });
+      if (bucket) spaces.addBucket(bucket);
+      return { environment: 'prod', token, expiry: 'never', accessKey, secretKey, region: 'nyc3', ...(bucket ? { bucket } : {}) };
+    },
+    close: async () => {
+      await Promise.all([slack.close(), digitalocean.close(), spaces.close()]);
+    },
+  };
+  return world;
+}
+
+/** view.state.values as Slack builds it from the inputs of the opened view. */
+function fill(view: ModalView, values: FormValues): Record<string, Record<string, object>> {
+  const state: Record<string, Record<string, object>> = {};
+  for (const block of view.blocks) {
+    if (block.type !== 'input' || !block.block_id || !block.element) continue;
+    const field = (Object.keys(BLOCK_OF) as (keyof FormValues)[]).find((f) => BLOCK_OF[f] === block.block_id);
+    const value = field === undefined ? undefined : values[field];
+    const el = block.element;
+    if (el.type === 'static_select') {
+      const option = el.options?.find((o) => o.value === value);
+      if (value !== undefined && option === undefined) throw new Error(`no option ${value} in ${block.block_id}`);
+      state[block.block_id] = { [el.action_id]: { type: el.type, selected_option: option ? { text: { type: 'plain_text', text: option.text.text }, value: option.value } : null } };
+    } else if (el.type === 'datepicker') {
+      state[block.block_id] = { [el.action_id]: { type: el.type, selected_date: value ?? null } };
+    } else {
+      state[block.block_id] = { [el.action_id]: { type: el.type, value: value ?? null } };
+    }
+  }
+  return state;
+}
