@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { FIELD } from '../../src/lib/slack/credentials-modal.js';
 import { fakeDoToken, fakeSpacesKey } from './credentials.js';
 import { ALL_TERRAFORM_SCOPES, startFakeDigitalOcean, type FakeDigitalOcean, type TokenBehaviour } from './fake-digitalocean.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
@@ -57,16 +58,8 @@ export interface ModalView {
   blocks: ModalBlock[];
 }
 
-const BLOCK_OF: Record<keyof FormValues, string> = {
-  environment: 'environment',
-  token: 'do_token',
-  expiry: 'token_expiry',
-  expiryDate: 'token_expiry_date',
-  accessKey: 'spaces_access_key',
-  secretKey: 'spaces_secret_key',
-  region: 'spaces_region',
-  bucket: 'spaces_bucket',
-};
+// The form's own field -> block id map: Slack sends values back keyed by block id.
+const BLOCK_OF: Readonly<Record<keyof FormValues, string>> = FIELD;
 
 export async function startWorld(extraEnv: Record<string, string | undefined> = {}): Promise<World> {
   const secret = randomSigningSecret();
