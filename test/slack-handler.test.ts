@@ -90,12 +90,6 @@ describe('/do-creds help and unknown words', () => {
     expect(text).not.toContain('<!channel>');
     expect(text).toContain('&lt;!channel&gt;');
   });
-
-  it('says plainly that a subcommand not built yet is not available', async () => {
-    const res = await command('status');
-    expect(res.json?.response_type).toBe('ephemeral');
-    expect(blockText(res.json)).toContain('not available yet');
-  });
 });
 
 describe('the Submit credentials button', () => {

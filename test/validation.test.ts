@@ -22,9 +22,12 @@ function errorsOf(res: InvokeResult): Record<string, string> {
   return res.json?.errors as Record<string, string>;
 }
 
+/** A valid submission closes the form; the confirmation arrives as an ephemeral message. */
 function viewText(res: InvokeResult): string {
-  expect(res.json?.response_action).toBe('update');
-  return JSON.stringify(res.json?.view);
+  expect(res.json?.response_action).toBe('clear');
+  const posted = world.slack.callsTo('chat.postEphemeral').at(-1);
+  expect(posted).toBeDefined();
+  return JSON.stringify(posted?.args);
 }
 
 function expectNoSecretIn(text: string, values: FormValues): void {
@@ -36,17 +39,16 @@ function expectNoSecretIn(text: string, values: FormValues): void {
 const withoutScopes = (...drop: string[]) => ALL_TERRAFORM_SCOPES.filter((s) => !drop.includes(s));
 
 describe('a valid submission', () => {
-  it('passes every check and says honestly that nothing was saved yet', async () => {
+  it('passes every check, and the confirmation shows what was checked without a secret', async () => {
     const values = world.validCredentials({ account: { email: 'ops@example.test', teamName: 'Ops' } }, 'tf-state');
     const res = await world.submit(values);
     const text = viewText(res);
-    expect(text).toContain('These credentials work');
-    expect(text).toContain('nothing was saved');
+    expect(text).toContain('Saved: prod');
     expect(text).toContain(values.token.slice(-4));
     expect(text).toContain('ops@example.test');
     expect(text).toContain('26 of 26 present');
     expect(text).toContain(values.accessKey);
-    expectNoSecretIn(res.body, values);
+    expectNoSecretIn(res.body + text, values);
     expect(world.digitalocean.requests.every((r) => r.authorization === `Bearer ${values.token}`)).toBe(true);
     expect(world.spaces.requests.map((r) => r.accessKey)).toEqual([values.accessKey]);
     expect(world.spaces.requests[0]?.path).toMatch(/^\/tf-state\/?\?list-type=2&max-keys=1/);
@@ -55,7 +57,7 @@ describe('a valid submission', () => {
   it('trims surrounding spaces and newlines that come with pasting', async () => {
     const values = world.validCredentials();
     const res = await world.submit({ ...values, token: `\n  ${values.token} \n`, accessKey: ` ${values.accessKey}\t`, secretKey: `${values.secretKey}\n`, environment: ' prod ' });
-    expect(viewText(res)).toContain('These credentials work');
+    expect(viewText(res)).toMatch(/(Saved|Rotated): prod/);
   });
 
   it('lists buckets when no bucket is given', async () => {
@@ -86,7 +88,7 @@ describe('a valid submission', () => {
     const started = Date.now();
     const res = await world.submit(values);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(viewText(res)).toContain('These credentials work');
+    expect(viewText(res)).toMatch(/(Saved|Rotated): prod/);
   });
 
   it('accepts a custom-scoped token without account:read and says the account cannot be shown', async () => {
@@ -256,7 +258,7 @@ describe('Spaces checks over the S3 API', () => {
     const v = world.validCredentials({}, 'tf-state');
     const limited = fakeSpacesKey();
     world.spaces.addKey(limited.accessKey, { secret: limited.secretKey, buckets: ['tf-state'] });
-    expect(viewText(await world.submit({ ...v, ...limited }))).toContain('These credentials work');
+    expect(viewText(await world.submit({ ...v, ...limited }))).toMatch(/(Saved|Rotated): prod/);
   });
 
   it('says Spaces did not answer on a server error, and is rate limited on SlowDown', async () => {

@@ -72,6 +72,17 @@ const envSchema = z.object({
     .default('https://{region}.digitaloceanspaces.com')
     .refine((v) => httpUrl.safeParse(v.replaceAll('{region}', 'nyc3')).success, 'must be an http(s) URL, optionally with {region}'),
   SPACES_TIMEOUT_MS: timeoutMs(1_500),
+  AWS_REGION: z.string().trim().min(1).default('us-east-1'),
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: httpUrl.optional(),
+  SECRETS_MANAGER_TIMEOUT_MS: timeoutMs(1_000),
+  SECRET_NAME_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/, 'may use letters, digits and /_+=.@- (Secrets Manager names)')
+    .default('do-creds/'),
+  KMS_KEY_ID: optionalString,
+  DELETE_RECOVERY_DAYS: z.coerce.number().int().min(7).max(30).default(30),
+  ALERT_CHANNEL_ID: optionalString,
+  AUDIT_CHANNEL_ID: optionalString,
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DO_CREDS_DEV_MODE: booleanFlag,
 });
@@ -100,8 +111,20 @@ export interface SpacesConfig {
   timeoutMs: number;
 }
 
+export interface StoreConfig {
+  region: string;
+  endpoint: string | undefined;
+  timeoutMs: number;
+  prefix: string;
+  kmsKeyId: string | undefined;
+  recoveryDays: number;
+}
+
 export interface Config {
   slack: SlackConfig;
+  store: StoreConfig;
+  alertChannelId: string | undefined;
+  auditChannelId: string | undefined;
   digitalocean: DigitalOceanConfig;
   spaces: SpacesConfig;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -139,6 +162,16 @@ export function loadConfig(env: Env): Config {
       botUserId: e.SLACK_BOT_USER_ID,
       apiTimeoutMs: e.SLACK_API_TIMEOUT_MS,
     },
+    store: {
+      region: e.AWS_REGION,
+      endpoint: e.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+      timeoutMs: e.SECRETS_MANAGER_TIMEOUT_MS,
+      prefix: e.SECRET_NAME_PREFIX,
+      kmsKeyId: e.KMS_KEY_ID,
+      recoveryDays: e.DELETE_RECOVERY_DAYS,
+    },
+    alertChannelId: e.ALERT_CHANNEL_ID,
+    auditChannelId: e.AUDIT_CHANNEL_ID,
     digitalocean: {
       apiUrl: e.DO_API_URL,
       tokenInfoUrl: e.DO_TOKEN_INFO_URL,

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { FIELD } from '../../src/lib/slack/credentials-modal.js';
 import { fakeDoToken, fakeSpacesKey } from './credentials.js';
 import { ALL_TERRAFORM_SCOPES, startFakeDigitalOcean, type FakeDigitalOcean, type TokenBehaviour } from './fake-digitalocean.js';
+import { startFakeSecretsManager, type FakeSecretsManager } from './fake-secrets-manager.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
 import { startFakeSpaces, type FakeSpaces } from './fake-spaces.js';
 import { fakeBotToken, invoke, loadSlackHandler, type InvokeResult } from './harness.js';
@@ -35,6 +36,7 @@ export interface World {
   slack: FakeSlack;
   digitalocean: FakeDigitalOcean;
   spaces: FakeSpaces;
+  secretsManager: FakeSecretsManager;
   handler: Awaited<ReturnType<typeof loadSlackHandler>>;
   send(event: APIGatewayProxyEventV2): Promise<InvokeResult>;
   command(text: string): Promise<InvokeResult>;
@@ -64,7 +66,12 @@ const BLOCK_OF: Readonly<Record<keyof FormValues, string>> = FIELD;
 export async function startWorld(extraEnv: Record<string, string | undefined> = {}): Promise<World> {
   const secret = randomSigningSecret();
   const botToken = fakeBotToken();
-  const [slack, digitalocean, spaces] = await Promise.all([startFakeSlack(botToken), startFakeDigitalOcean(), startFakeSpaces()]);
+  const [slack, digitalocean, spaces, secretsManager] = await Promise.all([
+    startFakeSlack(botToken),
+    startFakeDigitalOcean(),
+    startFakeSpaces(),
+    startFakeSecretsManager(),
+  ]);
   const handler = await loadSlackHandler({
     SLACK_SIGNING_SECRET: secret,
     SLACK_BOT_TOKEN: botToken,
@@ -72,6 +79,8 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     DO_API_URL: digitalocean.url,
     DO_TOKEN_INFO_URL: digitalocean.tokenInfoUrl,
     SPACES_ENDPOINT_URL: spaces.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+    AWS_REGION: 'us-east-1',
     LOG_LEVEL: 'warn',
     ...extraEnv,
   });
@@ -82,6 +91,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     slack,
     digitalocean,
     spaces,
+    secretsManager,
     handler,
     send,
     command: (text) => send(signedEvent({ secret, body: slashCommandBody({ text }) })),
@@ -106,7 +116,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
       return { environment: 'prod', token, expiry: 'never', accessKey, secretKey, region: 'nyc3', ...(bucket ? { bucket } : {}) };
     },
     close: async () => {
-      await Promise.all([slack.close(), digitalocean.close(), spaces.close()]);
+      await Promise.all([slack.close(), digitalocean.close(), spaces.close(), secretsManager.close()]);
     },
   };
   return world;

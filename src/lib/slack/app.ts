@@ -1,23 +1,32 @@
-import { App, AwsLambdaReceiver, type BlockAction, type RespondFn } from '@slack/bolt';
+import { App, AwsLambdaReceiver, type BlockAction, type ButtonAction, type RespondFn, type ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config.js';
 import { parseCommand, type Subcommand } from '../command.js';
+import type { CredentialStore } from '../credential-set.js';
 import { toBoltLogger, type Logger } from '../logger.js';
-import { ephemeral, section, plain, type EphemeralMessage } from './blocks.js';
-import { validateSubmission, type ValidatedCredentialSet, type ValidationDeps } from '../validation.js';
-import { credentialSummaryBlocks } from './credential-summary.js';
-import { credentialsModal, MODAL_CALLBACK_ID, readSubmission, toSlackErrors } from './credentials-modal.js';
+import { spacesEndpoint, isSpacesRegion } from '../regions.js';
+import type { ValidationDeps } from '../validation.js';
+import { ephemeral, section, type EphemeralMessage } from './blocks.js';
+import { credentialsModal, MODAL_CALLBACK_ID, type ModalMetadata, type ModalPrefill } from './credentials-modal.js';
 import { GUIDE_FALLBACK_TEXT, guideBlocks, OPEN_MODAL_ACTION } from './guide.js';
-import { helpMessage, notAvailableMessage } from './help.js';
+import { helpMessage } from './help.js';
+import { DELETE_ACTION, deleteConfirmation, deleteSet, lookUpEnvironment, statusMessage, terraformMessage, type ManageDeps } from './manage.js';
+import { audit } from './notify.js';
 import { classifySlackError, faultLabel, type SlackFault } from './slack-errors.js';
+import { statusBlocks } from './status-view.js';
+import { storeFaultText } from './store-messages.js';
+import { handleSubmission } from './submission.js';
 
-/** Subcommands this version really implements; the others say so honestly. */
-const AVAILABLE: ReadonlySet<Subcommand> = new Set<Subcommand>(['help', 'setup']);
+const AVAILABLE: ReadonlySet<Subcommand> = new Set<Subcommand>(['help', 'setup', 'status', 'rotate', 'delete', 'terraform']);
+
+/** Time from a submission's arrival until saving must stop, leaving room for the answer. */
+const SUBMISSION_DEADLINE_MS = 2_600;
 
 export interface SlackAppDeps {
   config: Config;
   logger: Logger;
   validation: ValidationDeps;
+  store: CredentialStore;
 }
 
 export interface SlackApp {
@@ -25,7 +34,7 @@ export interface SlackApp {
   receiver: AwsLambdaReceiver;
 }
 
-export function createSlackApp({ config, logger, validation }: SlackAppDeps): SlackApp {
+export function createSlackApp({ config, logger, validation, store }: SlackAppDeps): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const receiver = new AwsLambdaReceiver({ signingSecret: config.slack.signingSecret, logger: boltLogger });
   const app = new App({
@@ -34,11 +43,7 @@ export function createSlackApp({ config, logger, validation }: SlackAppDeps): Sl
     processBeforeResponse: true,
     // A local authorize avoids Bolt's auth.test round trip at cold start or on every request.
     authorize: () =>
-      Promise.resolve({
-        botToken: config.slack.botToken,
-        botId: config.slack.botId,
-        botUserId: config.slack.botUserId,
-      }),
+      Promise.resolve({ botToken: config.slack.botToken, botId: config.slack.botId, botUserId: config.slack.botUserId }),
     clientOptions: {
       slackApiUrl: config.slack.apiUrl,
       timeout: config.slack.apiTimeoutMs,
@@ -47,26 +52,79 @@ export function createSlackApp({ config, logger, validation }: SlackAppDeps): Sl
       rejectRateLimitedCalls: true,
     },
   });
+  const manage: ManageDeps = { store, awsRegion: config.store.region, recoveryDays: config.store.recoveryDays, now: validation.now };
 
-  app.command(/.*/, async ({ command, ack }) => {
-    await ack(answerCommand(command.command, command.text));
+  app.command(/.*/, async ({ command, ack, client, respond }) => {
+    const parsed = parseCommand(command.text);
+    const name = command.command;
+    if (parsed.kind === 'unknown') return ack(helpMessage(name, AVAILABLE, parsed.word));
+    const [arg] = parsed.args;
+    switch (parsed.name) {
+      case 'help':
+        return ack(helpMessage(name, AVAILABLE));
+      case 'setup':
+        return ack(ephemeral(GUIDE_FALLBACK_TEXT, guideBlocks()));
+      case 'status':
+        return ack(await statusMessage(manage, name));
+      case 'terraform': {
+        const found = await lookUpEnvironment(manage, name, 'terraform', arg);
+        if (found.kind === 'answer') return ack(found.message);
+        const m = found.set.metadata;
+        const endpoint = isSpacesRegion(m.spacesRegion) ? spacesEndpoint(m.spacesRegion) : 'https://REGION.digitaloceanspaces.com';
+        return ack(terraformMessage(found.set, config.store.region, endpoint, m.spacesBucket));
+      }
+      case 'delete': {
+        const found = await lookUpEnvironment(manage, name, 'delete', arg);
+        return ack(found.kind === 'answer' ? found.message : deleteConfirmation(found.set, config.store.recoveryDays));
+      }
+      case 'rotate': {
+        const found = await lookUpEnvironment(manage, name, 'rotate', arg);
+        if (found.kind === 'answer') return ack(found.message);
+        await ack();
+        const m = found.set.metadata;
+        const prefill: ModalPrefill = { environment: m.environment, region: m.spacesRegion, bucket: m.spacesBucket };
+        await openCredentialsModal(client, respond, command.trigger_id, { channelId: command.channel_id, mode: 'rotate' }, logger, prefill);
+        return;
+      }
+    }
   });
 
   app.action<BlockAction>(OPEN_MODAL_ACTION, async ({ ack, body, client, respond }) => {
     await ack();
-    await openCredentialsModal(client, respond, body, logger);
+    const channelId = body.channel?.id ?? (body.container?.channel_id as string | undefined);
+    await openCredentialsModal(client, respond, body.trigger_id, { channelId, mode: 'setup' }, logger);
   });
 
-  app.view(MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
-    const result = await validateSubmission(readSubmission(view.state.values), validation);
-    if (!result.ok) {
-      logger.info({ event: 'submission_invalid', fields: Object.keys(result.errors), user: body.user.id }, 'submission refused');
-      await ack({ response_action: 'errors', errors: toSlackErrors(result.errors) });
-      return;
+  app.action<BlockAction<ButtonAction>>(DELETE_ACTION, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const env = action.value ?? '';
+    const { message, deleted } = await deleteSet(manage, env);
+    await respondSafely(respond, { ...message, replace_original: true }, logger);
+    if (deleted) {
+      await audit(client, logger, config.auditChannelId, { action: 'delete', actor: body.user.id, environment: env, fingerprint: undefined, at: validation.now() });
     }
-    // Storage comes in a later version: say so instead of pretending to save.
-    logger.info({ event: 'submission_valid_not_stored', environment: result.set.environment, user: body.user.id }, 'valid, not stored');
-    await ack({ response_action: 'update', view: storageNotAvailableView(result.set, validation.now()) });
+  });
+
+  app.view<ViewSubmitAction>(MODAL_CALLBACK_ID, (args) =>
+    handleSubmission(args, {
+      logger,
+      validation,
+      store,
+      alertChannelId: config.alertChannelId,
+      auditChannelId: config.auditChannelId,
+      deadlineMs: SUBMISSION_DEADLINE_MS,
+    }),
+  );
+
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    const listed = await store.list();
+    const blocks = listed.kind === 'ok' ? statusBlocks(listed.sets, validation.now()) : [section(storeFaultText(listed, 'read'))];
+    try {
+      await client.views.publish({ user_id: event.user, view: { type: 'home', blocks } });
+    } catch (error) {
+      logger.warn({ event: 'views_publish_failed', fault: faultLabel(classifySlackError(error)) }, 'could not publish the home tab');
+    }
   });
 
   // Bolt's default error handler rethrows, which turns a listener error into a 500 after the ack.
@@ -78,22 +136,20 @@ export function createSlackApp({ config, logger, validation }: SlackAppDeps): Sl
   return { app, receiver };
 }
 
-export function answerCommand(command: string, text: string): EphemeralMessage {
-  const parsed = parseCommand(text);
-  if (parsed.kind === 'unknown') return helpMessage(command, AVAILABLE, parsed.word);
-  if (!AVAILABLE.has(parsed.name)) return notAvailableMessage(command, parsed.name);
-  if (parsed.name === 'setup') return ephemeral(GUIDE_FALLBACK_TEXT, guideBlocks());
-  return helpMessage(command, AVAILABLE);
-}
-
-async function openCredentialsModal(client: WebClient, respond: RespondFn, body: BlockAction, logger: Logger): Promise<void> {
-  const channelId = body.channel?.id ?? body.container?.channel_id as string | undefined;
+async function openCredentialsModal(
+  client: WebClient,
+  respond: RespondFn,
+  triggerId: string,
+  metadata: ModalMetadata,
+  logger: Logger,
+  prefill?: ModalPrefill,
+): Promise<void> {
   try {
-    await client.views.open({ trigger_id: body.trigger_id, view: credentialsModal({ channelId, mode: 'setup' }) });
+    await client.views.open({ trigger_id: triggerId, view: credentialsModal(metadata, prefill) });
   } catch (error) {
     const fault = classifySlackError(error);
-    logger.warn({ event: 'views_open_failed', fault: faultLabel(fault), user: body.user.id }, 'could not open the form');
-    await respondSafely(respond, ephemeral(openFailureText(fault)), logger);
+    logger.warn({ event: 'views_open_failed', fault: faultLabel(fault) }, 'could not open the form');
+    await respondSafely(respond, { ...ephemeral(openFailureText(fault)), replace_original: false }, logger);
   }
 }
 
@@ -107,26 +163,10 @@ function openFailureText(fault: SlackFault): string {
   return 'I could not open the form. Please try again; if it keeps failing, tell whoever runs do-creds.';
 }
 
-async function respondSafely(respond: RespondFn, message: EphemeralMessage, logger: Logger): Promise<void> {
+async function respondSafely(respond: RespondFn, message: EphemeralMessage & { replace_original: boolean }, logger: Logger): Promise<void> {
   try {
-    await respond({ ...message, replace_original: false });
+    await respond(message);
   } catch (error) {
     logger.warn({ event: 'respond_failed', error: (error as Error).name }, 'could not answer through response_url');
   }
-}
-
-function storageNotAvailableView(set: ValidatedCredentialSet, now: Date) {
-  return {
-    type: 'modal' as const,
-    title: plain('DigitalOcean credentials'),
-    close: plain('Close'),
-    blocks: [
-      section(
-        ':white_check_mark: *These credentials work.* But *nothing was saved*: storing credentials is not ' +
-          'available yet in this version of do-creds, so what you typed was not kept anywhere. Keep them in ' +
-          'a safe place (a password manager) until storing is available.',
-      ),
-      ...credentialSummaryBlocks(set, now),
-    ],
-  };
 }

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { daysLeft, isoDay } from '../expiry.js';
-import { lastFour } from '../fingerprint.js';
+import { fingerprint, showFingerprint } from '../fingerprint.js';
 import type { ScopeReport } from '../scopes.js';
 import type { ValidatedCredentialSet } from '../validation.js';
 import { context, escapeMrkdwn, section } from './blocks.js';
@@ -13,7 +13,7 @@ export function credentialSummaryBlocks(set: ValidatedCredentialSet, now: Date):
   const lines = [
     `*Environment:* \`${set.environment}\``,
     `*DigitalOcean account:* ${account}`,
-    `*API token:* \`${lastFour(set.token)}\`, ${expiryText(set.expiresAt, now)}${set.expirySource === 'digitalocean' ? ' (from DigitalOcean)' : ''}`,
+    `*API token:* \`${showFingerprint(fingerprint(set.token))}\`, ${expiryText(set.expiresAt, now)}${set.expirySource === 'digitalocean' ? ' (from DigitalOcean)' : ''}`,
     `*Spaces key:* \`${escapeMrkdwn(set.spaces.accessKey)}\` in \`${set.spaces.region}\`${set.spaces.bucket ? `, bucket \`${set.spaces.bucket}\`` : ''}`,
   ];
   const blocks: KnownBlock[] = [section(lines.join('\n')), section(scopeReportText(set.scopes))];

@@ -40,7 +40,15 @@ export function parseModalMetadata(raw: string | undefined): ModalMetadata {
   }
 }
 
-export function credentialsModal(metadata: ModalMetadata): ModalView {
+/** Non-secret values a rotation starts from. */
+export interface ModalPrefill {
+  environment: string;
+  region: string | undefined;
+  bucket: string | undefined;
+}
+
+export function credentialsModal(metadata: ModalMetadata, prefill?: ModalPrefill): ModalView {
+  const rotating = prefill !== undefined;
   return {
     type: 'modal',
     callback_id: MODAL_CALLBACK_ID,
@@ -49,6 +57,9 @@ export function credentialsModal(metadata: ModalMetadata): ModalView {
     close: plain('Cancel'),
     private_metadata: JSON.stringify(metadata),
     blocks: [
+      ...(rotating
+        ? [context(`Rotating \`${prefill.environment}\`: paste the new token and Spaces key. The current version stays available as the previous one.`)]
+        : []),
       context(
         'Values are checked live with DigitalOcean and stored encrypted; nobody else sees this form. ' +
           ':warning: Slack cannot mask these fields (Block Kit has no password input), so do not fill ' +
@@ -58,6 +69,7 @@ export function credentialsModal(metadata: ModalMetadata): ModalView {
         placeholder: 'prod',
         hint: 'Lowercase letters, digits and dashes, 1 to 32 characters, e.g. prod or staging.',
         maxLength: 32,
+        initial: prefill?.environment,
       }),
       header('API token'),
       textInput(FIELD.token, 'Personal access token', {
@@ -88,12 +100,14 @@ export function credentialsModal(metadata: ModalMetadata): ModalView {
       }),
       selectInput(FIELD.region, 'Spaces region', 'Region', regionOptions(), {
         hint: 'The region in the Space\'s address, e.g. nyc3 in https://nyc3.digitaloceanspaces.com.',
+        initial: prefill?.region,
       }),
       textInput(FIELD.bucket, 'Bucket', {
         placeholder: 'my-terraform-state',
         hint: 'Optional: a bucket this key must be able to reach (3 to 63 lowercase letters, digits, dashes).',
         maxLength: 63,
         optional: true,
+        initial: prefill?.bucket,
       }),
     ],
   };
@@ -104,6 +118,7 @@ interface TextInputOptions {
   hint: string;
   maxLength: number;
   optional?: boolean;
+  initial?: string | undefined;
 }
 
 function textInput(blockId: string, label: string, o: TextInputOptions): KnownBlock {
@@ -118,6 +133,7 @@ function textInput(blockId: string, label: string, o: TextInputOptions): KnownBl
       action_id: blockId + INPUT,
       max_length: o.maxLength,
       ...(o.placeholder === undefined ? {} : { placeholder: plain(o.placeholder) }),
+      ...(o.initial === undefined ? {} : { initial_value: o.initial }),
     },
   };
 }
@@ -127,14 +143,21 @@ function selectInput(
   label: string,
   placeholder: string,
   options: PlainTextOption[],
-  o: { hint: string },
+  o: { hint: string; initial?: string | undefined },
 ): KnownBlock {
+  const initial = options.find((opt) => opt.value === o.initial);
   return {
     type: 'input',
     block_id: blockId,
     label: plain(label),
     hint: plain(o.hint),
-    element: { type: 'static_select', action_id: blockId + INPUT, placeholder: plain(placeholder), options },
+    element: {
+      type: 'static_select',
+      action_id: blockId + INPUT,
+      placeholder: plain(placeholder),
+      options,
+      ...(initial ? { initial_option: initial } : {}),
+    },
   };
 }
 

@@ -25,10 +25,3 @@ export function helpMessage(command: string, available: ReadonlySet<Subcommand>,
   blocks.push(context(`Start with \`${command} setup\`.`));
   return ephemeral(`${command}: commands`, blocks);
 }
-
-export function notAvailableMessage(command: string, name: Subcommand): EphemeralMessage {
-  return ephemeral(
-    `\`${command} ${name}\` is not available yet in this version of do-creds. ` +
-      `Run \`${command} help\` to see what is.`,
-  );
-}

@@ -1,0 +1,64 @@
+# Generated from src/lib/terraform-snippet.ts by `npm run examples`; the same text /do-creds terraform shows.
+
+terraform {
+  required_providers {
+    digitalocean = {
+      source  = "digitalocean/digitalocean"
+      version = "~> 2.0"
+    }
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}
+
+# Reads the secret do-creds keeps for this environment. The AWS identity running Terraform needs
+# secretsmanager:GetSecretValue on it (and kms:Decrypt when a customer-managed key is used).
+provider "aws" {
+  region  = "us-east-1"
+  profile = var.aws_profile # keeps the S3 backend's AWS_* variables (the Spaces key) away from AWS
+}
+
+variable "aws_profile" {
+  type    = string
+  default = null
+}
+
+data "aws_secretsmanager_secret_version" "do_creds" {
+  secret_id = "do-creds/prod"
+}
+
+locals {
+  do_creds = jsondecode(data.aws_secretsmanager_secret_version.do_creds.secret_string)
+}
+
+provider "digitalocean" {
+  token             = local.do_creds.do_token
+  spaces_access_id  = local.do_creds.do_access_key
+  spaces_secret_key = local.do_creds.do_secret_key
+}
+
+# Optional: Terraform state in a Space. A backend cannot read data sources, so the Spaces key
+# comes from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, not from the digitalocean provider.
+terraform {
+  backend "s3" {
+    bucket = "my-terraform-state"
+    key    = "prod/terraform.tfstate"
+    endpoints = {
+      s3 = "https://nyc3.digitaloceanspaces.com"
+    }
+    region                      = "us-east-1" # required by the backend, ignored by Spaces
+    skip_credentials_validation = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_region_validation      = true
+    skip_s3_checksum            = true
+  }
+}
+
+# Before `terraform init` with the Space backend:
+#   secret=$(aws secretsmanager get-secret-value --secret-id do-creds/prod --query SecretString --output text)
+#   export AWS_ACCESS_KEY_ID=$(printf '%s' "$secret" | jq -r .do_access_key)
+#   export AWS_SECRET_ACCESS_KEY=$(printf '%s' "$secret" | jq -r .do_secret_key)
+#   terraform init

@@ -1,0 +1,119 @@
+import type { KnownBlock } from '@slack/types';
+import type { CredentialStore, StoredSet } from '../credential-set.js';
+import { environmentProblem } from '../credential-input.js';
+import { isoDay } from '../expiry.js';
+import { showFingerprint } from '../fingerprint.js';
+import { backendEnvSnippet, backendSnippet, providerSnippet } from '../terraform-snippet.js';
+import { context, ephemeral, escapeMrkdwn, header, plain, section, type EphemeralMessage } from './blocks.js';
+import { statusBlocks } from './status-view.js';
+import { storeFaultText } from './store-messages.js';
+
+/** `/do-creds status | rotate | delete | terraform`: reading and managing stored sets. */
+
+export const DELETE_ACTION = 'delete_credentials';
+
+export interface ManageDeps {
+  store: CredentialStore;
+  awsRegion: string;
+  recoveryDays: number;
+  now: () => Date;
+}
+
+export async function statusMessage(deps: ManageDeps, command: string): Promise<EphemeralMessage> {
+  const listed = await deps.store.list();
+  if (listed.kind !== 'ok') return ephemeral(storeFaultText(listed, 'read'));
+  return ephemeral(`${listed.sets.length} stored credential sets`, statusBlocks(listed.sets, deps.now(), command));
+}
+
+export type Lookup = { kind: 'found'; set: StoredSet } | { kind: 'answer'; message: EphemeralMessage };
+
+/** Finds the set an argument names, or the answer to give instead (no argument, bad name, none stored). */
+export async function lookUpEnvironment(deps: ManageDeps, command: string, sub: string, arg: string | undefined): Promise<Lookup> {
+  if (arg === undefined) {
+    return { kind: 'answer', message: ephemeral(`Which environment? Use \`${command} ${sub} <environment>\`, e.g. \`${command} ${sub} prod\`. \`${command} status\` lists them.`) };
+  }
+  const env = arg.toLowerCase();
+  if (environmentProblem(env) !== undefined) {
+    return { kind: 'answer', message: ephemeral(`\`${escapeMrkdwn(arg.slice(0, 40))}\` is not an environment name. ${environmentProblem(env)}`) };
+  }
+  const found = await deps.store.describe(env);
+  if (found.kind !== 'ok') return { kind: 'answer', message: ephemeral(storeFaultText(found, 'read')) };
+  if (found.set === undefined) {
+    return {
+      kind: 'answer',
+      message: ephemeral(`No credentials are stored for \`${env}\`. \`${command} status\` lists the stored sets; \`${command} setup\` adds one.`),
+    };
+  }
+  return { kind: 'found', set: found.set };
+}
+
+export function deleteConfirmation(set: StoredSet, recoveryDays: number): EphemeralMessage {
+  const env = set.metadata.environment;
+  const text = `Delete the DigitalOcean credentials of ${env}?`;
+  const blocks: KnownBlock[] = [
+    section(
+      `*Delete the credentials of \`${env}\`?* Token \`${showFingerprint(set.metadata.tokenFingerprint)}\`, Spaces key \`${escapeMrkdwn(set.metadata.spacesKeyId)}\`.\n` +
+        `Terraform runs reading \`${set.name}\` will fail. The secret can be restored for ${recoveryDays} days.`,
+    ),
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: DELETE_ACTION,
+          style: 'danger',
+          value: env,
+          text: plain(`Delete ${env}`),
+          confirm: {
+            title: plain('Delete these credentials?'),
+            text: { type: 'mrkdwn', text: `\`${env}\` will be deleted. It can be restored within ${recoveryDays} days.` },
+            confirm: plain('Delete'),
+            deny: plain('Keep them'),
+            style: 'danger',
+          },
+        },
+      ],
+    },
+  ];
+  return ephemeral(text, blocks);
+}
+
+export async function deleteSet(deps: ManageDeps, env: string): Promise<{ message: EphemeralMessage; deleted: boolean }> {
+  const res = await deps.store.delete(env, deps.recoveryDays);
+  if (res.kind !== 'ok') return { message: ephemeral(storeFaultText(res, 'delete')), deleted: false };
+  if (res.deletionDate === undefined) {
+    return { message: ephemeral(`\`${env}\` has no stored credentials any more (already deleted?). Nothing was changed.`), deleted: false };
+  }
+  const name = deps.store.nameOf(env);
+  return {
+    deleted: true,
+    message: ephemeral(
+      `Deleted the credentials of ${env}.`,
+      [
+        section(
+          `:wastebasket: Deleted the credentials of \`${env}\`. They can be restored until ${isoDay(res.deletionDate)}:\n` +
+            '```aws secretsmanager restore-secret --secret-id ' + name + '```\n' +
+            `Running \`/do-creds setup\` for \`${env}\` before then also brings the secret back, with the new values.`,
+        ),
+      ],
+    ),
+  };
+}
+
+export function terraformMessage(set: StoredSet, awsRegion: string, spacesEndpoint: string, bucket: string | undefined): EphemeralMessage {
+  const params = { environment: set.metadata.environment, secretName: set.name, awsRegion, spacesEndpoint, bucket };
+  const text = `Terraform for ${set.metadata.environment}`;
+  return ephemeral(text, [
+    header(`Terraform for ${set.metadata.environment}`),
+    section('The provider reads the secret do-creds stores, so no credential is ever written into Terraform files:'),
+    section('```' + providerSnippet(params) + '```'),
+    section('For Terraform state kept in a Space, the `backend "s3"` block:'),
+    section('```' + backendSnippet(params) + '```'),
+    section(
+      'The backend takes the Spaces key from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (not from the provider). ' +
+        'Set them from the secret before `terraform init`, and give the `aws` provider its own profile so it does not use them:\n' +
+        '```' + backendEnvSnippet(params) + '```',
+    ),
+    context('The same example is in the do-creds repository under `examples/terraform/`.'),
+  ]);
+}

@@ -1,0 +1,67 @@
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../logger.js';
+import { escapeMrkdwn } from './blocks.js';
+import { classifySlackError, faultLabel } from './slack-errors.js';
+
+/** Messages the bot sends on its own: private notes to one person, and the audit trail. */
+
+const NOT_REACHABLE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'user_not_in_channel']);
+
+/**
+ * An ephemeral message in the channel the person worked from; where the bot cannot post there
+ * (not a member, archived, no channel at all), a direct message instead.
+ */
+export async function tellPrivately(
+  client: WebClient,
+  logger: Logger,
+  to: { user: string; channel: string | undefined },
+  message: { text: string; blocks: KnownBlock[] },
+): Promise<boolean> {
+  if (to.channel !== undefined) {
+    try {
+      await client.chat.postEphemeral({ channel: to.channel, user: to.user, ...message });
+      return true;
+    } catch (error) {
+      const fault = classifySlackError(error);
+      if (!(fault.kind === 'platform' && NOT_REACHABLE.has(fault.error))) {
+        logger.warn({ event: 'post_ephemeral_failed', fault: faultLabel(fault) }, 'could not post the private message');
+        return false;
+      }
+      logger.info({ event: 'post_ephemeral_fallback_dm', fault: faultLabel(fault) }, 'channel not reachable, sending a DM');
+    }
+  }
+  try {
+    await client.chat.postMessage({ channel: to.user, ...message });
+    return true;
+  } catch (error) {
+    logger.warn({ event: 'post_dm_failed', fault: faultLabel(classifySlackError(error)) }, 'could not send the direct message');
+    return false;
+  }
+}
+
+export interface AuditEntry {
+  action: 'save' | 'rotate' | 'delete';
+  actor: string;
+  environment: string;
+  /** Last four characters of the token concerned. */
+  fingerprint: string | undefined;
+  at: Date;
+}
+
+/** One structured log line per change, and the same as a message in AUDIT_CHANNEL_ID if set. */
+export async function audit(client: WebClient, logger: Logger, channel: string | undefined, entry: AuditEntry): Promise<void> {
+  logger.info(
+    { event: 'audit', action: entry.action, actor: entry.actor, environment: entry.environment, fingerprint: entry.fingerprint, at: entry.at.toISOString() },
+    'credential set changed',
+  );
+  if (channel === undefined) return;
+  const verb = { save: 'stored new credentials for', rotate: 'rotated the credentials of', delete: 'deleted the credentials of' }[entry.action];
+  const fp = entry.fingerprint ? ` (token …${entry.fingerprint})` : '';
+  const text = `<@${escapeMrkdwn(entry.actor)}> ${verb} \`${escapeMrkdwn(entry.environment)}\`${fp} at ${entry.at.toISOString()}.`;
+  try {
+    await client.chat.postMessage({ channel, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+  } catch (error) {
+    logger.warn({ event: 'audit_post_failed', fault: faultLabel(classifySlackError(error)) }, 'could not post to the audit channel');
+  }
+}
