@@ -193,3 +193,18 @@ export function viewSubmissionPayload(o: ViewSubmissionOptions): object {
     enterprise: null,
   };
 }
+
+/** An Events API callback, as Slack posts it (JSON). */
+export function eventCallbackBody(event: object): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: TEAM_ID,
+    api_app_id: 'A0TESTAPP',
+    event,
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: TEAM_ID, user_id: 'U0BOTUSER', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}

@@ -104,8 +104,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     },
     async submit(values) {
       const view = await world.openModal();
-      const payload = viewSubmissionPayload({ callbackId: view.callback_id, privateMetadata: view.private_metadata, values: fill(view, values) });
-      return send(signedEvent({ secret, body: interactionBody(payload) }));
+      return send(signedEvent({ secret, body: interactionBody(fillForm(view, values)) }));
     },
     validCredentials(behaviour = {}, bucket) {
       const token = fakeDoToken();
@@ -123,7 +122,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
 }
 
 /** view.state.values as Slack builds it from the inputs of the opened view. */
-function fill(view: ModalView, values: FormValues): Record<string, Record<string, object>> {
+export function fill(view: ModalView, values: FormValues): Record<string, Record<string, object>> {
   const state: Record<string, Record<string, object>> = {};
   for (const block of view.blocks) {
     if (block.type !== 'input' || !block.block_id || !block.element) continue;
@@ -141,4 +140,9 @@ function fill(view: ModalView, values: FormValues): Record<string, Record<string
     }
   }
   return state;
+}
+
+/** The whole view_submission payload for an opened view filled with these values. */
+export function fillForm(view: ModalView, values: FormValues): object {
+  return viewSubmissionPayload({ callbackId: view.callback_id, privateMetadata: view.private_metadata, values: fill(view, values) });
 }

@@ -20,7 +20,7 @@ import { handleSubmission } from './submission.js';
 const AVAILABLE: ReadonlySet<Subcommand> = new Set<Subcommand>(['help', 'setup', 'status', 'rotate', 'delete', 'terraform']);
 
 /** Time from a submission's arrival until saving must stop, leaving room for the answer. */
-const SUBMISSION_DEADLINE_MS = 2_600;
+const SUBMISSION_DEADLINE_MS = 2_400;
 
 export interface SlackAppDeps {
   config: Config;

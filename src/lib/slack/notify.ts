@@ -51,7 +51,9 @@ export interface AuditEntry {
 
 /** One structured log line per change, and the same as a message in AUDIT_CHANNEL_ID if set. */
 export async function audit(client: WebClient, logger: Logger, channel: string | undefined, entry: AuditEntry): Promise<void> {
-  logger.info(
+  // Audit lines are written whatever LOG_LEVEL says (short of silent): they are the trail.
+  const auditLogger = logger.level === 'silent' ? logger : logger.child({}, { level: 'info' });
+  auditLogger.info(
     { event: 'audit', action: entry.action, actor: entry.actor, environment: entry.environment, fingerprint: entry.fingerprint, at: entry.at.toISOString() },
     'credential set changed',
   );

@@ -1,0 +1,312 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { exampleMainTf } from '../src/lib/terraform-snippet.js';
+import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
+import { captureOutput, type InvokeResult } from './support/harness.js';
+import { blockActionPayload, CHANNEL_ID, eventCallbackBody, interactionBody, signedEvent, USER_ID } from './support/slack-request.js';
+import { fillForm, startWorld, type World } from './support/world.js';
+
+const AUDIT_CHANNEL = 'C0AUDIT';
+let world: World;
+beforeAll(async () => {
+  world = await startWorld({ AUDIT_CHANNEL_ID: AUDIT_CHANNEL, SECRET_NAME_PREFIX: 'do-creds/' });
+});
+afterEach(() => {
+  world.slack.reset();
+  world.secretsManager.clear();
+});
+afterAll(() => world.close());
+
+function blocksText(res: InvokeResult): string {
+  expect(res.statusCode).toBe(200);
+  return JSON.stringify(res.json?.blocks ?? res.json);
+}
+
+async function store(env: string, extra: Parameters<World['validCredentials']>[0] = {}, bucket?: string) {
+  const values = { ...world.validCredentials(extra, bucket), environment: env };
+  const res = await world.submit(values);
+  expect(res.json?.response_action).toBe('clear');
+  return values;
+}
+
+describe('saving a validated submission', () => {
+  it('stores the JSON Terraform reads and the metadata as tags, then closes the form', async () => {
+    const v = await store('prod', { expiresInSeconds: 30 * 86400 }, 'tf-state');
+    expect(world.secretsManager.currentValue('do-creds/prod')).toEqual({
+      do_token: v.token,
+      do_access_key: v.accessKey,
+      do_secret_key: v.secretKey,
+      spaces_region: 'nyc3',
+      spaces_endpoint: world.spaces.url,
+      spaces_bucket: 'tf-state',
+    });
+    const tags = Object.fromEntries((world.secretsManager.secret('do-creds/prod')?.tags ?? []).map((t) => [t.Key, t.Value]));
+    expect(tags).toMatchObject({
+      'do-creds:environment': 'prod',
+      'do-creds:submitted-by': USER_ID,
+      'do-creds:token-fingerprint': v.token.slice(-4),
+      'do-creds:spaces-key-id': v.accessKey,
+      'do-creds:spaces-region': 'nyc3',
+      'do-creds:spaces-bucket': 'tf-state',
+      'do-creds:alert-channel': CHANNEL_ID,
+      'do-creds:validation': 'ok',
+    });
+    expect(tags['do-creds:token-expiry']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Date.parse(tags['do-creds:validated-at'] ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    expect(JSON.stringify(tags)).not.toContain(v.token);
+    expect(JSON.stringify(tags)).not.toContain(v.secretKey);
+  });
+
+  it('records "never" for a token without expiry', async () => {
+    await store('staging');
+    const tags = world.secretsManager.secret('do-creds/staging')?.tags ?? [];
+    expect(tags.find((t) => t.Key === 'do-creds:token-expiry')?.Value).toBe('never');
+  });
+
+  it('confirms privately with the environment, account, fingerprint, key id, expiry, scopes and secret name', async () => {
+    const v = await store('prod');
+    const [posted] = world.slack.callsTo('chat.postEphemeral');
+    expect(posted?.args.channel).toBe(CHANNEL_ID);
+    expect(posted?.args.user).toBe(USER_ID);
+    const text = JSON.stringify(posted?.args);
+    for (const part of ['Saved: prod', 'platform@example.test', `…${v.token.slice(-4)}`, v.accessKey, 'never expires', '26 of 26', '`do-creds/prod`']) {
+      expect(text).toContain(part);
+    }
+    expect(text).not.toContain(v.token);
+    expect(text).not.toContain(v.secretKey);
+  });
+
+  it('falls back to a direct message when the bot cannot post in the channel', async () => {
+    world.slack.replyTo('chat.postEphemeral', { body: { ok: false, error: 'channel_not_found' } });
+    await store('prod');
+    const dm = world.slack.callsTo('chat.postMessage').find((c) => c.args.channel === USER_ID);
+    expect(JSON.stringify(dm?.args)).toContain('Saved: prod');
+  });
+
+  it('creates no second version when Slack delivers the same submission twice', async () => {
+    const v = world.validCredentials();
+    const view = await world.openModal();
+    const payload = interactionBody({ ...fillForm(view, { ...v, environment: 'prod' }) });
+    const first = await world.send(signedEvent({ secret: world.secret, body: payload }));
+    const second = await world.send(signedEvent({ secret: world.secret, body: payload }));
+    expect(first.json?.response_action).toBe('clear');
+    expect(second.json?.response_action).toBe('clear');
+    expect(world.secretsManager.versions('do-creds/prod')).toHaveLength(1);
+  });
+
+  it('adds a version on rotation and keeps the old value as AWSPREVIOUS, resetting the expiry alerts', async () => {
+    const first = await store('prod');
+    world.secretsManager.secret('do-creds/prod')?.tags.push({ Key: 'do-creds:alerted-threshold', Value: '7' });
+    const second = await store('prod');
+    const versions = world.secretsManager.versions('do-creds/prod');
+    expect(versions).toHaveLength(2);
+    const previous = versions.find((x) => x.stages.includes('AWSPREVIOUS'));
+    expect((JSON.parse(previous?.value ?? '{}') as { do_token?: string }).do_token).toBe(first.token);
+    expect(world.secretsManager.currentValue('do-creds/prod')?.do_token).toBe(second.token);
+    const tags = world.secretsManager.secret('do-creds/prod')?.tags ?? [];
+    expect(tags.find((t) => t.Key === 'do-creds:alerted-threshold')).toBeUndefined();
+    expect(tags.find((t) => t.Key === 'do-creds:token-fingerprint')?.Value).toBe(second.token.slice(-4));
+    expect(JSON.stringify(world.slack.callsTo('chat.postEphemeral').at(-1)?.args)).toContain('Rotated: prod');
+  });
+
+  it('uses a customer-managed KMS key when configured', async () => {
+    const kmsWorld = await startWorld({ KMS_KEY_ID: 'alias/do-creds' });
+    try {
+      const values = { ...kmsWorld.validCredentials(), environment: 'prod' };
+      await kmsWorld.submit(values);
+      expect(kmsWorld.secretsManager.secret('do-creds/prod')?.kmsKeyId).toBe('alias/do-creds');
+    } finally {
+      await kmsWorld.close();
+    }
+  });
+});
+
+describe('Secrets Manager faults', () => {
+  it.each([
+    ['AccessDeniedException', 'not allowed to save'],
+    ['EncryptionFailure', 'KMS key'],
+    ['InternalServiceError', 'did not answer'],
+  ])('answers %s in the form and leaves the stored version untouched', async (type, message) => {
+    const old = await store('prod');
+    world.secretsManager.fail('PutSecretValue', { type, status: type === 'InternalServiceError' ? 500 : 400 }, 5);
+    const res = await world.submit({ ...world.validCredentials(), environment: 'prod' });
+    expect(res.json?.response_action).toBe('errors');
+    const errors = res.json?.errors as Record<string, string>;
+    expect(errors.environment).toContain(message);
+    expect(errors.environment).toContain('Nothing was saved');
+    expect(world.secretsManager.currentValue('do-creds/prod')?.do_token).toBe(old.token);
+    expect(world.secretsManager.versions('do-creds/prod')).toHaveLength(1);
+  });
+
+  it('retries throttling with backoff and then saves', async () => {
+    world.secretsManager.fail('CreateSecret', { type: 'ThrottlingException', message: 'Rate exceeded' }, 2);
+    await store('prod');
+    expect(world.secretsManager.calls.filter((c) => c.operation === 'CreateSecret')).toHaveLength(3);
+    expect(world.secretsManager.currentValue('do-creds/prod')).toBeDefined();
+  });
+
+  it('says Secrets Manager did not answer when it is slower than Slack allows', async () => {
+    world.secretsManager.fail('CreateSecret', { delayMs: 4000 }, 3);
+    const started = Date.now();
+    const res = await world.submit({ ...world.validCredentials(), environment: 'prod' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((res.json?.errors as Record<string, string>).environment).toContain('did not answer');
+  });
+});
+
+describe('/do-creds status', () => {
+  it('lists every set from tags alone, with fingerprint, expiry and days left, submitter and last check', async () => {
+    const prod = await store('prod', { expiresInSeconds: 10 * 86400 });
+    await store('staging');
+    world.secretsManager.calls.length = 0;
+    const text = blocksText(await world.command('status'));
+    expect(text).toContain('*prod*');
+    expect(text).toContain(`…${prod.token.slice(-4)}`);
+    expect(text).toContain('in 10 days');
+    expect(text).toContain('*staging*');
+    expect(text).toContain('never expires');
+    expect(text).toContain(`<@${USER_ID}>`);
+    expect(text).toContain('working');
+    expect(world.secretsManager.calls.map((c) => c.operation)).toEqual(['ListSecrets']);
+  });
+
+  it('pages through ListSecrets', async () => {
+    for (let i = 0; i < 120; i += 1) {
+      world.secretsManager.seed(`do-creds/env-${i}`, '{}', [
+        { Key: 'do-creds:environment', Value: `env-${i}` },
+        { Key: 'do-creds:token-expiry', Value: 'never' },
+      ]);
+    }
+    const res = await world.command('status');
+    expect(blocksText(res)).toContain('(120)');
+    expect(world.secretsManager.calls.filter((c) => c.operation === 'ListSecrets')).toHaveLength(2);
+  });
+
+  it('says when nothing is stored yet', async () => {
+    expect(blocksText(await world.command('status'))).toContain('No DigitalOcean credentials are stored yet');
+  });
+
+  it('shows the same status in the App Home tab when it is opened', async () => {
+    await store('prod');
+    const body = eventCallbackBody({ type: 'app_home_opened', user: USER_ID, channel: 'D0HOME', tab: 'home', event_ts: '1700000000.1' });
+    const res = await world.send(signedEvent({ secret: world.secret, body, contentType: 'application/json' }));
+    expect(res.statusCode).toBe(200);
+    const [published] = world.slack.callsTo('views.publish');
+    expect(published?.args.user_id).toBe(USER_ID);
+    expect(JSON.stringify(published?.args.view)).toContain('*prod*');
+  });
+});
+
+describe('/do-creds rotate', () => {
+  it('opens the form prefilled with the set\'s environment, region and bucket, and no secret', async () => {
+    const v = await store('prod', {}, 'tf-state');
+    world.slack.reset();
+    const res = await world.command('rotate prod');
+    expect(res.statusCode).toBe(200);
+    const view = world.slack.callsTo('views.open')[0]?.args.view as { private_metadata: string; blocks: object[] };
+    const text = JSON.stringify(view);
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ mode: 'rotate' });
+    expect(text).toContain('"initial_value":"prod"');
+    expect(text).toContain('"initial_value":"tf-state"');
+    expect(text).toContain('"initial_option":{"text":{"type":"plain_text","text":"nyc3 (New York)"');
+    expect(text).not.toContain(v.token);
+    expect(text).not.toContain(v.accessKey);
+  });
+
+  it('says when the environment has no stored set, and asks for one when none is named', async () => {
+    expect(blocksText(await world.command('rotate nope'))).toContain('No credentials are stored for `nope`');
+    expect(blocksText(await world.command('rotate'))).toContain('Which environment?');
+    expect(world.slack.callsTo('views.open')).toHaveLength(0);
+  });
+});
+
+describe('/do-creds delete', () => {
+  it('asks for confirmation, then schedules deletion with a recovery window and says how to restore', async () => {
+    const v = await store('prod');
+    const ask = await world.command('delete prod');
+    const askText = blocksText(ask);
+    expect(askText).toContain('"confirm":');
+    expect(askText).toContain('"style":"danger"');
+    expect(world.secretsManager.secret('do-creds/prod')?.deletionDate).toBeUndefined();
+
+    const click = blockActionPayload({ actionId: 'delete_credentials', value: 'prod', responseUrl: world.slack.responseUrl('delete') });
+    await world.send(signedEvent({ secret: world.secret, body: interactionBody(click) }));
+    const del = world.secretsManager.calls.find((c) => c.operation === 'DeleteSecret');
+    expect(del?.input).toEqual({ SecretId: 'do-creds/prod', RecoveryWindowInDays: 30 });
+    expect(world.secretsManager.secret('do-creds/prod')?.deletionDate).toBeDefined();
+    const answer = JSON.stringify(world.slack.responses.at(-1)?.body);
+    expect(answer).toContain('restore-secret --secret-id do-creds/prod');
+    expect(answer).not.toContain(v.token);
+    expect(blocksText(await world.command('status'))).toContain('No DigitalOcean credentials are stored yet');
+  });
+
+  it('brings a deleted set back when it is set up again within the recovery window', async () => {
+    await store('prod');
+    const click = blockActionPayload({ actionId: 'delete_credentials', value: 'prod', responseUrl: world.slack.responseUrl('delete') });
+    await world.send(signedEvent({ secret: world.secret, body: interactionBody(click) }));
+    const again = await store('prod');
+    expect(world.secretsManager.secret('do-creds/prod')?.deletionDate).toBeUndefined();
+    expect(world.secretsManager.currentValue('do-creds/prod')?.do_token).toBe(again.token);
+  });
+
+  it('says when the environment has no stored set', async () => {
+    expect(blocksText(await world.command('delete nope'))).toContain('No credentials are stored for `nope`');
+  });
+});
+
+describe('/do-creds terraform', () => {
+  it('gives the HCL that reads this secret and configures the provider, and the Spaces backend', async () => {
+    await store('prod', {}, 'tf-state');
+    const text = blocksText(await world.command('terraform prod'));
+    for (const part of [
+      'data \\"aws_secretsmanager_secret_version\\" \\"do_creds\\"',
+      'secret_id = \\"do-creds/prod\\"',
+      'jsondecode(data.aws_secretsmanager_secret_version.do_creds.secret_string)',
+      'token             = local.do_creds.do_token',
+      'spaces_access_id  = local.do_creds.do_access_key',
+      'spaces_secret_key = local.do_creds.do_secret_key',
+      'backend \\"s3\\"',
+      'bucket = \\"tf-state\\"',
+      's3 = \\"https://nyc3.digitaloceanspaces.com\\"',
+      'skip_credentials_validation = true',
+      'AWS_ACCESS_KEY_ID',
+    ]) {
+      expect(text).toContain(part);
+    }
+  });
+
+  it('says when the environment has no stored set', async () => {
+    expect(blocksText(await world.command('terraform nope'))).toContain('No credentials are stored for `nope`');
+  });
+
+  it('matches the committed example, which comes from the same source', () => {
+    expect(readFileSync(new URL('../examples/terraform/main.tf', import.meta.url), 'utf8')).toBe(exampleMainTf());
+  });
+});
+
+describe('audit trail', () => {
+  it('writes one log line and one audit-channel message per save, rotate and delete, never a value', async () => {
+    const output = captureOutput();
+    let first, second;
+    try {
+      first = await store('prod');
+      second = await store('prod');
+      const click = blockActionPayload({ actionId: 'delete_credentials', value: 'prod', responseUrl: world.slack.responseUrl('delete') });
+      await world.send(signedEvent({ secret: world.secret, body: interactionBody(click) }));
+    } finally {
+      output.restore();
+    }
+    const lines = output.lines().filter((l) => l.event === 'audit');
+    expect(lines.map((l) => l.action)).toEqual(['save', 'rotate', 'delete']);
+    expect(lines[0]).toMatchObject({ actor: USER_ID, environment: 'prod', fingerprint: first.token.slice(-4) });
+    const posts = world.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === AUDIT_CHANNEL);
+    expect(posts).toHaveLength(3);
+    const everything = output.text() + JSON.stringify(posts);
+    for (const secret of [first.token, first.secretKey, second.token, second.secretKey]) expect(everything).not.toContain(secret);
+  });
+});
+
+it('generates distinct fake credentials per run', () => {
+  expect(fakeDoToken()).not.toBe(fakeDoToken());
+  expect(fakeSpacesKey().secretKey).not.toBe(fakeSpacesKey().secretKey);
+});
