@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_THRESHOLDS } from './expiry.js';
 import { DEFAULT_REQUIRED_SCOPES, SCOPE_PATTERN } from './scopes.js';
 
 /**
@@ -54,7 +55,7 @@ const tokenInfoUrl = z
   });
 
 const envSchema = z.object({
-  SLACK_SIGNING_SECRET: z.string().min(1, 'is required'),
+  SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: z.string().min(1, 'is required'),
   SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
   SLACK_BOT_ID: optionalString,
@@ -83,6 +84,18 @@ const envSchema = z.object({
   DELETE_RECOVERY_DAYS: z.coerce.number().int().min(7).max(30).default(30),
   ALERT_CHANNEL_ID: optionalString,
   AUDIT_CHANNEL_ID: optionalString,
+  EXPIRY_THRESHOLDS_DAYS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return [...DEFAULT_THRESHOLDS];
+      const days = v.split(',').map((d) => Number(d.trim()));
+      if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 365)) {
+        ctx.addIssue({ code: 'custom', message: 'must be whole numbers of days from 0 to 365, comma-separated' });
+      }
+      return [...new Set(days)].sort((a, b) => b - a);
+    }),
+  HEALTH_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(20).default(4),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DO_CREDS_DEV_MODE: booleanFlag,
 });
@@ -120,8 +133,14 @@ export interface StoreConfig {
   recoveryDays: number;
 }
 
+export interface ScanConfig {
+  thresholdsDays: number[];
+  healthCheckConcurrency: number;
+}
+
 export interface Config {
   slack: SlackConfig;
+  scan: ScanConfig;
   store: StoreConfig;
   alertChannelId: string | undefined;
   auditChannelId: string | undefined;
@@ -138,14 +157,15 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; throws ConfigError naming every variable that is missing or invalid. */
-export function loadConfig(env: Env): Config {
+/**
+ * Parses the environment; throws ConfigError naming every variable that is missing or invalid.
+ * The Slack function verifies requests and needs the signing secret; the scheduled scan does not.
+ */
+export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`),
-    );
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`);
+  if (role === 'slack' && !env.SLACK_SIGNING_SECRET?.trim()) problems.unshift('SLACK_SIGNING_SECRET is required');
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   if ((e.LOG_LEVEL === 'debug' || e.LOG_LEVEL === 'trace') && !e.DO_CREDS_DEV_MODE) {
     // Bolt's Lambda receiver logs whole request bodies (submitted credentials included) at debug.
@@ -155,7 +175,7 @@ export function loadConfig(env: Env): Config {
   }
   return {
     slack: {
-      signingSecret: e.SLACK_SIGNING_SECRET,
+      signingSecret: e.SLACK_SIGNING_SECRET ?? '',
       botToken: e.SLACK_BOT_TOKEN,
       apiUrl: withTrailingSlash(e.SLACK_API_URL),
       botId: e.SLACK_BOT_ID,
@@ -170,6 +190,7 @@ export function loadConfig(env: Env): Config {
       kmsKeyId: e.KMS_KEY_ID,
       recoveryDays: e.DELETE_RECOVERY_DAYS,
     },
+    scan: { thresholdsDays: e.EXPIRY_THRESHOLDS_DAYS, healthCheckConcurrency: e.HEALTH_CHECK_CONCURRENCY },
     alertChannelId: e.ALERT_CHANNEL_ID,
     auditChannelId: e.AUDIT_CHANNEL_ID,
     digitalocean: {

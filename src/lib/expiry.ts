@@ -52,3 +52,25 @@ export function isoDay(date: Date): string {
 function startOfUtcDay(d: Date): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
 }
+
+/** EXPIRY_THRESHOLDS_DAYS, largest first: the days-left marks at which an alert goes out. */
+export const DEFAULT_THRESHOLDS = [30, 14, 7, 3, 1, 0] as const;
+
+/**
+ * The threshold a set has reached: the smallest mark at or above its days left (an expired set
+ * is at 0). undefined while it is further away than the largest mark.
+ */
+export function thresholdReached(days: number, thresholds: readonly number[]): number | undefined {
+  const reached = thresholds.filter((t) => Math.max(days, 0) <= t);
+  return reached.length === 0 ? undefined : Math.min(...reached);
+}
+
+/**
+ * The threshold to alert for now, if any: one alert per threshold, and after missed scans only the
+ * latest one (no backlog of stale warnings).
+ */
+export function alertDue(days: number, alreadyAlerted: number | undefined, thresholds: readonly number[]): number | undefined {
+  const reached = thresholdReached(days, thresholds);
+  if (reached === undefined) return undefined;
+  return alreadyAlerted === undefined || reached < alreadyAlerted ? reached : undefined;
+}

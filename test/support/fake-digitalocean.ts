@@ -15,6 +15,8 @@ export interface TokenBehaviour {
   account?: { email?: string; status?: string; teamName?: string };
   /** Every call with this token answers this way instead. */
   fault?: 'unauthorized' | 'rate_limited' | 'server_error' | 'malformed' | 'reset';
+  /** The first N API calls with this token are answered 429 with Retry-After: 1. */
+  rateLimitedCalls?: number;
   /** Delay before answering, in milliseconds. */
   delayMs?: number;
   /** The token-info endpoint alone fails or is slow. */
@@ -68,6 +70,10 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
     if (behaviour === undefined) return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
 
     if (url.pathname === '/v1/oauth/token/info') return tokenInfo(res, behaviour);
+    if (behaviour.rateLimitedCalls) {
+      behaviour.rateLimitedCalls -= 1;
+      return sendError(res, 429, 'too_many_requests', 'API Rate limit exceeded.', { 'retry-after': '1', 'ratelimit-remaining': '0' });
+    }
     if (behaviour.fault) return fault(req, res, behaviour.fault);
     const required = url.pathname === '/v2/account' ? 'account:read' : LIST_ENDPOINTS[url.pathname]?.scope;
     if (required === undefined) return sendError(res, 404, 'not_found', 'The resource you were accessing could not be found.');

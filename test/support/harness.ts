@@ -1,5 +1,6 @@
 import { vi } from 'vitest';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { createScanHandler } from '../../src/lib/scan-handler.js';
 import { lambdaContext } from './slack-request.js';
 
 type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -9,6 +10,17 @@ type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambda
  * puts the process environment back.
  */
 export async function loadSlackHandler(env: Record<string, string | undefined>): Promise<Handler> {
+  return withEnv(env, async () => (await import('../../src/handlers/slack.js')).handler);
+}
+
+export type ScanHandler = ReturnType<typeof createScanHandler>;
+
+/** The exported scheduled handler, imported afresh as a cold start would. */
+export async function loadScanHandler(env: Record<string, string | undefined>): Promise<ScanHandler> {
+  return withEnv(env, async () => (await import('../../src/handlers/expiry-scan.js')).handler);
+}
+
+async function withEnv<T>(env: Record<string, string | undefined>, load: () => Promise<T>): Promise<T> {
   vi.resetModules();
   const saved = { ...process.env };
   for (const [k, v] of Object.entries(env)) {
@@ -16,8 +28,7 @@ export async function loadSlackHandler(env: Record<string, string | undefined>):
     else process.env[k] = v;
   }
   try {
-    const mod = await import('../../src/handlers/slack.js');
-    return mod.handler;
+    return await load();
   } finally {
     process.env = saved;
   }

@@ -33,6 +33,8 @@ export interface FormValues {
 
 export interface World {
   secret: string;
+  /** The environment the handler was loaded with (local endpoints, fake tokens). */
+  env: Record<string, string | undefined>;
   slack: FakeSlack;
   digitalocean: FakeDigitalOcean;
   spaces: FakeSpaces;
@@ -72,7 +74,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     startFakeSpaces(),
     startFakeSecretsManager(),
   ]);
-  const handler = await loadSlackHandler({
+  const env = {
     SLACK_SIGNING_SECRET: secret,
     SLACK_BOT_TOKEN: botToken,
     SLACK_API_URL: slack.apiUrl,
@@ -83,11 +85,13 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     AWS_REGION: 'us-east-1',
     LOG_LEVEL: 'warn',
     ...extraEnv,
-  });
+  };
+  const handler = await loadSlackHandler(env);
   const send = (event: APIGatewayProxyEventV2) => invoke(handler, event);
 
   const world: World = {
     secret,
+    env,
     slack,
     digitalocean,
     spaces,

@@ -2,7 +2,7 @@ import { App, AwsLambdaReceiver, type BlockAction, type ButtonAction, type Respo
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config.js';
 import { parseCommand, type Subcommand } from '../command.js';
-import type { CredentialStore } from '../credential-set.js';
+import type { CredentialStore, StoredSet } from '../credential-set.js';
 import { toBoltLogger, type Logger } from '../logger.js';
 import { spacesEndpoint, isSpacesRegion } from '../regions.js';
 import type { ValidationDeps } from '../validation.js';
@@ -11,6 +11,7 @@ import { credentialsModal, MODAL_CALLBACK_ID, type ModalMetadata, type ModalPref
 import { GUIDE_FALLBACK_TEXT, guideBlocks, OPEN_MODAL_ACTION } from './guide.js';
 import { helpMessage } from './help.js';
 import { DELETE_ACTION, deleteConfirmation, deleteSet, lookUpEnvironment, statusMessage, terraformMessage, type ManageDeps } from './manage.js';
+import { ROTATE_FROM_ALERT_ACTION } from './alerts.js';
 import { audit } from './notify.js';
 import { classifySlackError, faultLabel, type SlackFault } from './slack-errors.js';
 import { statusBlocks } from './status-view.js';
@@ -81,9 +82,7 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
         const found = await lookUpEnvironment(manage, name, 'rotate', arg);
         if (found.kind === 'answer') return ack(found.message);
         await ack();
-        const m = found.set.metadata;
-        const prefill: ModalPrefill = { environment: m.environment, region: m.spacesRegion, bucket: m.spacesBucket };
-        await openCredentialsModal(client, respond, command.trigger_id, { channelId: command.channel_id, mode: 'rotate' }, logger, prefill);
+        await openRotateModal(client, respond, command.trigger_id, command.channel_id, found.set, logger);
         return;
       }
     }
@@ -93,6 +92,17 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
     await ack();
     const channelId = body.channel?.id ?? (body.container?.channel_id as string | undefined);
     await openCredentialsModal(client, respond, body.trigger_id, { channelId, mode: 'setup' }, logger);
+  });
+
+  app.action<BlockAction<ButtonAction>>(ROTATE_FROM_ALERT_ACTION, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const found = await lookUpEnvironment(manage, '/do-creds', 'rotate', action.value);
+    if (found.kind === 'answer') {
+      await respondSafely(respond, { ...found.message, replace_original: false }, logger);
+      return;
+    }
+    const channelId = body.channel?.id ?? found.set.metadata.alertChannel;
+    await openRotateModal(client, respond, body.trigger_id, channelId, found.set, logger);
   });
 
   app.action<BlockAction<ButtonAction>>(DELETE_ACTION, async ({ ack, body, action, client, respond }) => {
@@ -134,6 +144,12 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
   });
 
   return { app, receiver };
+}
+
+function openRotateModal(client: WebClient, respond: RespondFn, triggerId: string, channelId: string | undefined, set: StoredSet, logger: Logger) {
+  const m = set.metadata;
+  const prefill: ModalPrefill = { environment: m.environment, region: m.spacesRegion, bucket: m.spacesBucket };
+  return openCredentialsModal(client, respond, triggerId, { channelId, mode: 'rotate' }, logger, prefill);
 }
 
 async function openCredentialsModal(

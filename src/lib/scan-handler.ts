@@ -1,0 +1,51 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { WebClient } from '@slack/web-api';
+import { ConfigError, loadConfig, type Env } from './config.js';
+import { createDigitalOceanClient } from './digitalocean.js';
+import { runExpiryScan, type ScanSummary } from './expiry-scan.js';
+import { createLogger, toBoltLogger } from './logger.js';
+import { createSecretsManagerStore } from './secret-store.js';
+import { createSlackAlertSender } from './slack/alerts.js';
+
+export type ScanHandler = (event: Pick<ScheduledEvent, 'time'> & Partial<ScheduledEvent>) => Promise<ScanSummary>;
+
+/**
+ * Builds the scheduled Lambda from the environment, once per cold start. The scan's clock is the
+ * schedule's own time (`event.time`), so a retried event judges expiry as of its schedule.
+ */
+export function createScanHandler(env: Env): ScanHandler {
+  let config;
+  try {
+    config = loadConfig(env, 'scan');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger('info').error({ event: 'config_invalid', problems: error.problems }, 'do-creds is not configured');
+    return () => Promise.reject(new Error('do-creds is not configured; see its logs'));
+  }
+  const cfg = config;
+  const logger = createLogger(cfg.logLevel).child({ component: 'expiry-scan' });
+  const store = createSecretsManagerStore({ ...cfg.store, hmacKey: cfg.slack.botToken });
+  const digitalocean = createDigitalOceanClient(cfg.digitalocean);
+  // Not in Slack's 3-second path: ride out rate limits (Retry-After) and retry faults a few times.
+  const slack = new WebClient(cfg.slack.botToken, {
+    slackApiUrl: cfg.slack.apiUrl,
+    logger: toBoltLogger(logger),
+    timeout: 10_000,
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+  });
+  const alerts = createSlackAlertSender(slack, logger, cfg.alertChannelId);
+
+  return async (event) => {
+    const time = event.time ? new Date(event.time) : new Date();
+    const now = Number.isNaN(time.getTime()) ? new Date() : time;
+    return runExpiryScan({
+      store,
+      digitalocean,
+      alerts,
+      logger,
+      now,
+      thresholds: cfg.scan.thresholdsDays,
+      healthCheckConcurrency: cfg.scan.healthCheckConcurrency,
+    });
+  };
+}
