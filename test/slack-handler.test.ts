@@ -8,6 +8,7 @@ import {
   randomSigningSecret,
   signedEvent,
   slashCommandBody,
+  USER_ID,
 } from './support/slack-request.js';
 
 const secret = randomSigningSecret();
@@ -22,6 +23,7 @@ beforeAll(async () => {
     SLACK_BOT_TOKEN: botToken,
     SLACK_API_URL: slack.apiUrl,
     LOG_LEVEL: 'warn',
+    ALLOWED_USER_IDS: USER_ID,
   });
 });
 afterEach(() => slack.reset());

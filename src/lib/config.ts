@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AccessConfig } from './access.js';
 import { DEFAULT_THRESHOLDS } from './expiry.js';
 import { DEFAULT_REQUIRED_SCOPES, SCOPE_PATTERN } from './scopes.js';
 
@@ -54,6 +55,21 @@ const tokenInfoUrl = z
     return v;
   });
 
+/** Comma-separated Slack ids (users U/W, user groups S, channels C/G/D). */
+const idList = (prefix: RegExp) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const ids = (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const bad = ids.filter((id) => !prefix.test(id));
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `has ids that are not Slack ids of the right kind: ${bad.length}` });
+      return ids;
+    });
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const GROUP_ID = /^S[A-Z0-9]{2,}$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+
 const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: z.string().min(1, 'is required'),
@@ -96,6 +112,17 @@ const envSchema = z.object({
       return [...new Set(days)].sort((a, b) => b - a);
     }),
   HEALTH_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(20).default(4),
+  ALLOWED_USER_IDS: idList(USER_ID),
+  ALLOWED_USERGROUP_IDS: idList(GROUP_ID),
+  ALLOWED_CHANNEL_IDS: idList(CHANNEL_ID),
+  VIEWER_USER_IDS: idList(USER_ID),
+  VIEWER_USERGROUP_IDS: idList(GROUP_ID),
+  VIEWER_CHANNEL_IDS: idList(CHANNEL_ID),
+  SLACK_TEAM_ID: optionalString,
+  SLACK_ENTERPRISE_ID: optionalString,
+  USERGROUP_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  ACCESS_CONTACT: optionalString,
+  FINGERPRINT_HMAC_KEY: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DO_CREDS_DEV_MODE: booleanFlag,
 });
@@ -140,6 +167,11 @@ export interface ScanConfig {
 
 export interface Config {
   slack: SlackConfig;
+  access: AccessConfig;
+  /** Who to ask for access, as shown to a refused person (free text; may contain mentions). */
+  accessContact: string | undefined;
+  /** Keys the audit trail's token fingerprints; undefined leaves them out. */
+  fingerprintKey: string | undefined;
   scan: ScanConfig;
   store: StoreConfig;
   alertChannelId: string | undefined;
@@ -190,6 +222,16 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
       kmsKeyId: e.KMS_KEY_ID,
       recoveryDays: e.DELETE_RECOVERY_DAYS,
     },
+    access: {
+      writers: { userIds: e.ALLOWED_USER_IDS, usergroupIds: e.ALLOWED_USERGROUP_IDS, channelIds: e.ALLOWED_CHANNEL_IDS },
+      viewers: { userIds: e.VIEWER_USER_IDS, usergroupIds: e.VIEWER_USERGROUP_IDS, channelIds: e.VIEWER_CHANNEL_IDS },
+      teamId: e.SLACK_TEAM_ID,
+      enterpriseId: e.SLACK_ENTERPRISE_ID,
+      devMode: e.DO_CREDS_DEV_MODE,
+      groupCacheMs: e.USERGROUP_CACHE_SECONDS * 1000,
+    },
+    accessContact: e.ACCESS_CONTACT,
+    fingerprintKey: e.FINGERPRINT_HMAC_KEY,
     scan: { thresholdsDays: e.EXPIRY_THRESHOLDS_DAYS, healthCheckConcurrency: e.HEALTH_CHECK_CONCURRENCY },
     alertChannelId: e.ALERT_CHANNEL_ID,
     auditChannelId: e.AUDIT_CHANNEL_ID,

@@ -23,6 +23,8 @@ export interface SetMetadata {
   submittedAt: Date;
   /** Last four characters of the token. */
   tokenFingerprint: string;
+  /** Keyed HMAC of the token for the audit trail (FINGERPRINT_HMAC_KEY), if configured. */
+  tokenHmac?: string | undefined;
   spacesKeyId: string;
   spacesRegion: string;
   spacesBucket: string | undefined;

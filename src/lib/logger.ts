@@ -37,12 +37,19 @@ export function createLogger(level: string, destination: DestinationStream = pro
   );
 }
 
+/** Bolt debug lines that carry request bodies or error details; never written, at any level. */
+const BODY_DUMPS = ['AWS event:', 'Error details:', 'Signature verification error'];
+
 /** Bolt's logger interface on top of pino, so Bolt's own lines share the format and the level. */
 export function toBoltLogger(logger: Logger): SlackLogger {
   const child = logger.child({ component: 'bolt' });
   const join = (msg: unknown[]): string => msg.map((m) => (typeof m === 'string' ? m : String(m))).join(' ');
   return {
-    debug: (...msg) => child.debug(join(msg)),
+    // Bolt's Lambda receiver dumps whole requests (submitted credentials included) at debug.
+    debug: (...msg) => {
+      const text = join(msg);
+      if (!BODY_DUMPS.some((prefix) => text.startsWith(prefix))) child.debug(text);
+    },
     info: (...msg) => child.info(join(msg)),
     warn: (...msg) => child.warn(join(msg)),
     error: (...msg) => child.error(join(msg)),

@@ -39,6 +39,7 @@ export const TAG = {
   submittedBy: 'do-creds:submitted-by',
   submittedAt: 'do-creds:submitted-at',
   tokenFingerprint: 'do-creds:token-fingerprint',
+  tokenHmac: 'do-creds:token-hmac',
   spacesKeyId: 'do-creds:spaces-key-id',
   spacesRegion: 'do-creds:spaces-region',
   spacesBucket: 'do-creds:spaces-bucket',
@@ -226,6 +227,7 @@ export function toTags(metadata: Partial<SetMetadata>): Tag[] {
   add('submittedBy', metadata.submittedBy);
   add('submittedAt', metadata.submittedAt?.toISOString());
   add('tokenFingerprint', metadata.tokenFingerprint);
+  add('tokenHmac', metadata.tokenHmac);
   add('spacesKeyId', metadata.spacesKeyId);
   add('spacesRegion', metadata.spacesRegion);
   add('spacesBucket', metadata.spacesBucket);
@@ -257,6 +259,7 @@ export function toStoredSet(name: string, tags: Tag[] | undefined): StoredSet | 
       submittedBy: t.get(TAG.submittedBy) ?? '',
       submittedAt: date(TAG.submittedAt) ?? new Date(0),
       tokenFingerprint: t.get(TAG.tokenFingerprint) ?? '',
+      tokenHmac: t.get(TAG.tokenHmac) || undefined,
       spacesKeyId: t.get(TAG.spacesKeyId) ?? '',
       spacesRegion: t.get(TAG.spacesRegion) ?? '',
       spacesBucket: t.get(TAG.spacesBucket) || undefined,

@@ -12,6 +12,7 @@ import {
   randomSigningSecret,
   signedEvent,
   slashCommandBody,
+  USER_ID,
   viewSubmissionPayload,
 } from './slack-request.js';
 
@@ -84,6 +85,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
     AWS_REGION: 'us-east-1',
     LOG_LEVEL: 'warn',
+    ALLOWED_USER_IDS: USER_ID,
     ...extraEnv,
   };
   const handler = await loadSlackHandler(env);

@@ -1,17 +1,27 @@
-import { App, AwsLambdaReceiver, type BlockAction, type ButtonAction, type RespondFn, type ViewSubmitAction } from '@slack/bolt';
+import {
+  App,
+  AwsLambdaReceiver,
+  type BlockAction,
+  type ButtonAction,
+  type RespondFn,
+  type SlashCommand,
+  type ViewSubmitAction,
+} from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Config } from '../config.js';
+import { createAccessPolicy, type Subject } from '../access.js';
 import { parseCommand, type Subcommand } from '../command.js';
+import type { Config } from '../config.js';
 import type { CredentialStore, StoredSet } from '../credential-set.js';
 import { toBoltLogger, type Logger } from '../logger.js';
-import { spacesEndpoint, isSpacesRegion } from '../regions.js';
+import { isSpacesRegion, spacesEndpoint } from '../regions.js';
 import type { ValidationDeps } from '../validation.js';
+import { refusal, type GateDeps } from './access-gate.js';
+import { ROTATE_FROM_ALERT_ACTION } from './alerts.js';
 import { ephemeral, section, type EphemeralMessage } from './blocks.js';
-import { credentialsModal, MODAL_CALLBACK_ID, type ModalMetadata, type ModalPrefill } from './credentials-modal.js';
+import { credentialsModal, MODAL_CALLBACK_ID, parseModalMetadata, type ModalMetadata, type ModalPrefill } from './credentials-modal.js';
 import { GUIDE_FALLBACK_TEXT, guideBlocks, OPEN_MODAL_ACTION } from './guide.js';
 import { helpMessage } from './help.js';
 import { DELETE_ACTION, deleteConfirmation, deleteSet, lookUpEnvironment, statusMessage, terraformMessage, type ManageDeps } from './manage.js';
-import { ROTATE_FROM_ALERT_ACTION } from './alerts.js';
 import { audit } from './notify.js';
 import { classifySlackError, faultLabel, type SlackFault } from './slack-errors.js';
 import { statusBlocks } from './status-view.js';
@@ -54,11 +64,28 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
     },
   });
   const manage: ManageDeps = { store, awsRegion: config.store.region, recoveryDays: config.store.recoveryDays, now: validation.now };
+  const policy = createAccessPolicy(config.access, async (usergroup) => {
+    const res = await app.client.usergroups.users.list({ token: config.slack.botToken, usergroup });
+    return res.users ?? [];
+  });
+  const gate: GateDeps = {
+    policy,
+    writers: config.access.writers,
+    contact: config.accessContact,
+    logger,
+    auditChannelId: config.auditChannelId,
+    now: validation.now,
+  };
 
   app.command(/.*/, async ({ command, ack, client, respond }) => {
     const parsed = parseCommand(command.text);
     const name = command.command;
     if (parsed.kind === 'unknown') return ack(helpMessage(name, AVAILABLE, parsed.word));
+    const need = parsed.name === 'status' || parsed.name === 'terraform' ? 'read' : parsed.name === 'help' ? undefined : 'write';
+    if (need) {
+      const refused = await refusal(gate, client, need, commandSubject(command), `${name} ${parsed.name}`);
+      if (refused) return ack(ephemeral(refused));
+    }
     const [arg] = parsed.args;
     switch (parsed.name) {
       case 'help':
@@ -90,46 +117,78 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
 
   app.action<BlockAction>(OPEN_MODAL_ACTION, async ({ ack, body, client, respond }) => {
     await ack();
-    const channelId = body.channel?.id ?? (body.container?.channel_id as string | undefined);
-    await openCredentialsModal(client, respond, body.trigger_id, { channelId, mode: 'setup' }, logger);
+    const subject = actionSubject(body);
+    const refused = await refusal(gate, client, 'write', subject, 'open the credentials form');
+    if (refused) return respondSafely(respond, { ...ephemeral(refused), replace_original: false }, logger);
+    await openCredentialsModal(client, respond, body.trigger_id, { channelId: subject.channelId, mode: 'setup' }, logger);
   });
 
   app.action<BlockAction<ButtonAction>>(ROTATE_FROM_ALERT_ACTION, async ({ ack, body, action, client, respond }) => {
     await ack();
+    const subject = actionSubject(body);
+    const refused = await refusal(gate, client, 'write', subject, 'rotate from an alert');
+    if (refused) return respondSafely(respond, { ...ephemeral(refused), replace_original: false }, logger);
     const found = await lookUpEnvironment(manage, '/do-creds', 'rotate', action.value);
-    if (found.kind === 'answer') {
-      await respondSafely(respond, { ...found.message, replace_original: false }, logger);
-      return;
-    }
-    const channelId = body.channel?.id ?? found.set.metadata.alertChannel;
-    await openRotateModal(client, respond, body.trigger_id, channelId, found.set, logger);
+    if (found.kind === 'answer') return respondSafely(respond, { ...found.message, replace_original: false }, logger);
+    await openRotateModal(client, respond, body.trigger_id, subject.channelId ?? found.set.metadata.alertChannel, found.set, logger);
   });
 
   app.action<BlockAction<ButtonAction>>(DELETE_ACTION, async ({ ack, body, action, client, respond }) => {
     await ack();
+    const refused = await refusal(gate, client, 'write', actionSubject(body), 'delete credentials');
+    if (refused) return respondSafely(respond, { ...ephemeral(refused), replace_original: false }, logger);
     const env = action.value ?? '';
+    const found = await store.describe(env);
     const { message, deleted } = await deleteSet(manage, env);
     await respondSafely(respond, { ...message, replace_original: true }, logger);
     if (deleted) {
-      await audit(client, logger, config.auditChannelId, { action: 'delete', actor: body.user.id, environment: env, fingerprint: undefined, at: validation.now() });
+      const m = found.kind === 'ok' ? found.set?.metadata : undefined;
+      await audit(client, logger, config.auditChannelId, {
+        action: 'delete',
+        actor: body.user.id,
+        environment: env,
+        fingerprint: m?.tokenFingerprint,
+        tokenHmac: m?.tokenHmac,
+        at: validation.now(),
+      });
     }
   });
 
-  app.view<ViewSubmitAction>(MODAL_CALLBACK_ID, (args) =>
-    handleSubmission(args, {
+  app.view<ViewSubmitAction>(MODAL_CALLBACK_ID, async (args) => {
+    const { body, view, ack, client, context } = args;
+    const subject: Subject = {
+      userId: body.user.id,
+      teamId: body.team?.id ?? body.user.team_id,
+      enterpriseId: body.enterprise?.id,
+      channelId: parseModalMetadata(view.private_metadata).channelId,
+    };
+    // Checked again here: the form may have been opened before access changed.
+    const refused = await refusal(gate, client, 'write', subject, 'submit credentials');
+    if (refused) return ack({ response_action: 'errors', errors: { environment: refused } });
+    await handleSubmission(args, {
       logger,
       validation,
       store,
       alertChannelId: config.alertChannelId,
       auditChannelId: config.auditChannelId,
+      fingerprintKey: config.fingerprintKey,
       deadlineMs: SUBMISSION_DEADLINE_MS,
-    }),
-  );
+      // A retried delivery saves idempotently but must not confirm or audit twice.
+      isRetry: context.retryNum !== undefined,
+    });
+  });
 
-  app.event('app_home_opened', async ({ event, client }) => {
-    if (event.tab !== 'home') return;
-    const listed = await store.list();
-    const blocks = listed.kind === 'ok' ? statusBlocks(listed.sets, validation.now()) : [section(storeFaultText(listed, 'read'))];
+  app.event('app_home_opened', async ({ event, body, client, context }) => {
+    if (event.tab !== 'home' || context.retryNum !== undefined) return;
+    const subject: Subject = { userId: event.user, teamId: body.team_id, enterpriseId: body.enterprise_id, channelId: undefined };
+    const refused = await refusal(gate, client, 'read', subject, 'open the Home tab');
+    let blocks;
+    if (refused) {
+      blocks = [section(refused)];
+    } else {
+      const listed = await store.list();
+      blocks = listed.kind === 'ok' ? statusBlocks(listed.sets, validation.now()) : [section(storeFaultText(listed, 'read'))];
+    }
     try {
       await client.views.publish({ user_id: event.user, view: { type: 'home', blocks } });
     } catch (error) {
@@ -144,6 +203,19 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
   });
 
   return { app, receiver };
+}
+
+function commandSubject(command: SlashCommand): Subject {
+  return { userId: command.user_id, teamId: command.team_id, enterpriseId: command.enterprise_id, channelId: command.channel_id };
+}
+
+function actionSubject(body: BlockAction): Subject {
+  return {
+    userId: body.user.id,
+    teamId: body.team?.id ?? body.user.team_id,
+    enterpriseId: body.enterprise?.id,
+    channelId: body.channel?.id ?? (body.container?.channel_id as string | undefined),
+  };
 }
 
 function openRotateModal(client: WebClient, respond: RespondFn, triggerId: string, channelId: string | undefined, set: StoredSet, logger: Logger) {

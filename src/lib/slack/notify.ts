@@ -41,11 +41,16 @@ export async function tellPrivately(
 }
 
 export interface AuditEntry {
-  action: 'save' | 'rotate' | 'delete';
+  action: 'save' | 'rotate' | 'delete' | 'refused';
   actor: string;
-  environment: string;
+  /** The environment concerned, if known. */
+  environment: string | undefined;
   /** Last four characters of the token concerned. */
   fingerprint: string | undefined;
+  /** Keyed HMAC of the token (FINGERPRINT_HMAC_KEY), for checking a token against the trail. */
+  tokenHmac?: string | undefined;
+  /** For refusals: what was attempted and why it was refused. */
+  detail?: string;
   at: Date;
 }
 
@@ -54,16 +59,41 @@ export async function audit(client: WebClient, logger: Logger, channel: string |
   // Audit lines are written whatever LOG_LEVEL says (short of silent): they are the trail.
   const auditLogger = logger.level === 'silent' ? logger : logger.child({}, { level: 'info' });
   auditLogger.info(
-    { event: 'audit', action: entry.action, actor: entry.actor, environment: entry.environment, fingerprint: entry.fingerprint, at: entry.at.toISOString() },
-    'credential set changed',
+    {
+      event: 'audit',
+      action: entry.action,
+      actor: entry.actor,
+      environment: entry.environment,
+      fingerprint: entry.fingerprint,
+      tokenHmac: entry.tokenHmac,
+      detail: entry.detail,
+      at: entry.at.toISOString(),
+    },
+    entry.action === 'refused' ? 'access refused' : 'credential set changed',
   );
   if (channel === undefined) return;
-  const verb = { save: 'stored new credentials for', rotate: 'rotated the credentials of', delete: 'deleted the credentials of' }[entry.action];
-  const fp = entry.fingerprint ? ` (token …${entry.fingerprint})` : '';
-  const text = `<@${escapeMrkdwn(entry.actor)}> ${verb} \`${escapeMrkdwn(entry.environment)}\`${fp} at ${entry.at.toISOString()}.`;
+  const text = auditText(entry);
   try {
     await client.chat.postMessage({ channel, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
   } catch (error) {
     logger.warn({ event: 'audit_post_failed', fault: faultLabel(classifySlackError(error)) }, 'could not post to the audit channel');
+  }
+}
+
+function auditText(entry: AuditEntry): string {
+  const who = `<@${escapeMrkdwn(entry.actor)}>`;
+  const env = entry.environment ? `\`${escapeMrkdwn(entry.environment)}\`` : 'an environment';
+  const fp = entry.fingerprint ? ` (token …${escapeMrkdwn(entry.fingerprint)})` : '';
+  const hmac = entry.tokenHmac ? `\n\`${entry.tokenHmac}\`` : '';
+  const when = entry.at.toISOString();
+  switch (entry.action) {
+    case 'save':
+      return `${who} stored new credentials for ${env}${fp} at ${when}.${hmac}`;
+    case 'rotate':
+      return `${who} rotated the credentials of ${env}${fp} at ${when}.${hmac}`;
+    case 'delete':
+      return `${who} deleted the credentials of ${env}${fp} at ${when}.${hmac}`;
+    case 'refused':
+      return `${who} was refused: ${escapeMrkdwn(entry.detail ?? 'no access')} at ${when}.`;
   }
 }

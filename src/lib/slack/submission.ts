@@ -1,6 +1,6 @@
 import type { SlackViewMiddlewareArgs, ViewSubmitAction, AllMiddlewareArgs } from '@slack/bolt';
 import type { CredentialStore, NewVersion } from '../credential-set.js';
-import { fingerprint } from '../fingerprint.js';
+import { fingerprint, keyedFingerprint } from '../fingerprint.js';
 import type { Logger } from '../logger.js';
 import { validateSubmission, type ValidatedCredentialSet, type ValidationDeps } from '../validation.js';
 import { context, header, section } from './blocks.js';
@@ -17,6 +17,8 @@ export interface SubmissionDeps {
   store: CredentialStore;
   alertChannelId: string | undefined;
   auditChannelId: string | undefined;
+  fingerprintKey: string | undefined;
+  isRetry: boolean;
   /** Everything before the answer must fit in Slack's 3 seconds; saving stops at this mark. */
   deadlineMs: number;
 }
@@ -36,13 +38,16 @@ export async function handleSubmission({ ack, body, view, client }: Args, deps: 
   const set = result.set;
   const now = deps.validation.now();
   const remaining = Math.max(250, deps.deadlineMs - (Date.now() - started));
-  const saved = await deps.store.save(newVersion(set, user, metadata.channelId ?? deps.alertChannelId, view.id, now), AbortSignal.timeout(remaining));
+  const tokenHmac = deps.fingerprintKey ? keyedFingerprint(deps.fingerprintKey, set.token) : undefined;
+  const version = newVersion(set, user, metadata.channelId ?? deps.alertChannelId, view.id, now, tokenHmac);
+  const saved = await deps.store.save(version, AbortSignal.timeout(remaining));
   if (saved.kind !== 'ok') {
     deps.logger.warn({ event: 'store_failed', fault: saved.kind, environment: set.environment, user }, 'could not store the credentials');
     await ack({ response_action: 'errors', errors: toSlackErrors({ environment: storeFaultText(saved, 'save') }) });
     return;
   }
   await ack({ response_action: 'clear' });
+  if (deps.isRetry) return;
   await Promise.all([
     tellPrivately(client, deps.logger, { user, channel: metadata.channelId }, confirmation(set, saved.name, saved.created, now, deps.store.description)),
     audit(client, deps.logger, deps.auditChannelId, {
@@ -50,12 +55,20 @@ export async function handleSubmission({ ack, body, view, client }: Args, deps: 
       actor: user,
       environment: set.environment,
       fingerprint: fingerprint(set.token),
+      tokenHmac,
       at: now,
     }),
   ]);
 }
 
-function newVersion(set: ValidatedCredentialSet, user: string, alertChannel: string | undefined, viewId: string, now: Date): NewVersion {
+function newVersion(
+  set: ValidatedCredentialSet,
+  user: string,
+  alertChannel: string | undefined,
+  viewId: string,
+  now: Date,
+  tokenHmac: string | undefined,
+): NewVersion {
   return {
     value: {
       do_token: set.token,
@@ -71,6 +84,7 @@ function newVersion(set: ValidatedCredentialSet, user: string, alertChannel: str
       submittedBy: user,
       submittedAt: now,
       tokenFingerprint: fingerprint(set.token),
+      tokenHmac,
       spacesKeyId: set.spaces.accessKey,
       spacesRegion: set.spaces.region,
       spacesBucket: set.spaces.bucket,

@@ -1,0 +1,100 @@
+/**
+ * Who may do what. Writing (setup, rotate, delete) needs the person to be listed
+ * (ALLOWED_USER_IDS or a member of ALLOWED_USERGROUP_IDS) and, if ALLOWED_CHANNEL_IDS is set, to act
+ * from one of those channels. Reading (status, terraform, the Home tab) is for writers and anyone
+ * the VIEWER_* lists name. With no list at all nobody may write, except in development mode.
+ * Requests from another workspace than SLACK_TEAM_ID / SLACK_ENTERPRISE_ID are always refused.
+ */
+
+export interface AccessLists {
+  userIds: string[];
+  usergroupIds: string[];
+  channelIds: string[];
+}
+
+export interface AccessConfig {
+  writers: AccessLists;
+  viewers: AccessLists;
+  teamId: string | undefined;
+  enterpriseId: string | undefined;
+  devMode: boolean;
+  /** How long usergroup members are cached, in milliseconds. */
+  groupCacheMs: number;
+}
+
+export interface Subject {
+  userId: string;
+  teamId: string | undefined;
+  enterpriseId: string | undefined;
+  /** Where the action happens; undefined where Slack gives none (the Home tab). */
+  channelId: string | undefined;
+}
+
+export type Refusal = 'other_workspace' | 'not_listed' | 'wrong_channel' | 'nobody_configured' | 'membership_unknown';
+export type Decision = { allowed: true } | { allowed: false; reason: Refusal };
+
+/** Reads a usergroup's members (Slack's usergroups.users.list); throws when it cannot. */
+export type GroupMembers = (groupId: string) => Promise<string[]>;
+
+export interface AccessPolicy {
+  canWrite(subject: Subject): Promise<Decision>;
+  canRead(subject: Subject): Promise<Decision>;
+}
+
+export function createAccessPolicy(config: AccessConfig, groupMembers: GroupMembers, now: () => number = Date.now): AccessPolicy {
+  const cache = new Map<string, { members: Set<string>; at: number }>();
+
+  async function inGroups(userId: string, groups: string[]): Promise<boolean | 'unknown'> {
+    let unknown = false;
+    for (const group of groups) {
+      const cached = cache.get(group);
+      let members = cached && now() - cached.at < config.groupCacheMs ? cached.members : undefined;
+      if (members === undefined) {
+        try {
+          members = new Set(await groupMembers(group));
+          cache.set(group, { members, at: now() });
+        } catch {
+          unknown = true;
+          continue;
+        }
+      }
+      if (members.has(userId)) return true;
+    }
+    return unknown ? 'unknown' : false;
+  }
+
+  async function listed(subject: Subject, lists: AccessLists): Promise<Decision> {
+    const hasWho = lists.userIds.length > 0 || lists.usergroupIds.length > 0;
+    if (!hasWho && lists.channelIds.length === 0) return { allowed: false, reason: 'nobody_configured' };
+    if (lists.channelIds.length > 0 && !(subject.channelId !== undefined && lists.channelIds.includes(subject.channelId))) {
+      return { allowed: false, reason: 'wrong_channel' };
+    }
+    if (!hasWho || lists.userIds.includes(subject.userId)) return { allowed: true };
+    const member = await inGroups(subject.userId, lists.usergroupIds);
+    if (member === true) return { allowed: true };
+    return { allowed: false, reason: member === 'unknown' ? 'membership_unknown' : 'not_listed' };
+  }
+
+  function sameWorkspace(subject: Subject): boolean {
+    if (config.enterpriseId !== undefined && subject.enterpriseId !== config.enterpriseId) return false;
+    return config.teamId === undefined || subject.teamId === config.teamId;
+  }
+
+  const unconfigured = (l: AccessLists) => l.userIds.length + l.usergroupIds.length + l.channelIds.length === 0;
+
+  async function canWrite(subject: Subject): Promise<Decision> {
+    if (!sameWorkspace(subject)) return { allowed: false, reason: 'other_workspace' };
+    if (config.devMode && unconfigured(config.writers)) return { allowed: true };
+    return listed(subject, config.writers);
+  }
+
+  return {
+    canWrite,
+    async canRead(subject) {
+      const write = await canWrite(subject);
+      if (write.allowed || write.reason === 'other_workspace' || unconfigured(config.viewers)) return write;
+      const read = await listed(subject, config.viewers);
+      return read.allowed ? read : write;
+    },
+  };
+}
