@@ -68,9 +68,9 @@ export function createSpacesChecker(options: SpacesOptions): SpacesChecker {
         return { kind: 'ok', endpoint };
       } catch (error) {
         return classifyS3Error(error, credentials.bucket !== undefined);
-      } finally {
-        client.destroy();
       }
+      // No client.destroy(): it destroys the shared agents, cutting other checks' requests and
+      // throwing away the kept-alive sockets. The client holds nothing else.
     },
   };
 }

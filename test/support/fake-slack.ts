@@ -42,6 +42,7 @@ const DEFAULT_REPLIES: Record<string, (call: RecordedCall) => unknown> = {
   'chat.postMessage': (c) => ({ ok: true, channel: c.args.channel, ts: `${Date.now() / 1000}` }),
   'chat.postEphemeral': () => ({ ok: true, message_ts: `${Date.now() / 1000}` }),
   'conversations.open': (c) => ({ ok: true, channel: { id: `D${String(c.args.users)}` } }),
+  'usergroups.users.list': () => ({ ok: true, users: [] }),
 };
 
 export async function startFakeSlack(botToken: string): Promise<FakeSlack> {

@@ -1,0 +1,174 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAccessPolicy, type AccessConfig } from '../src/lib/access.js';
+import { captureOutput } from './support/harness.js';
+import { blockActionPayload, CHANNEL_ID, eventCallbackBody, interactionBody, signedEvent, slashCommandBody, TEAM_ID, USER_ID } from './support/slack-request.js';
+import { startWorld, type World } from './support/world.js';
+
+const ADMIN = 'U0ADMIN';
+const OUTSIDER = 'U0OUTSIDER';
+const GROUP = 'S0PLATFORM';
+
+function commandAs(world: World, text: string, userId: string, extra: { channelId?: string; teamId?: string } = {}) {
+  const body = new URLSearchParams(slashCommandBody({ text, userId, channelId: extra.channelId }));
+  if (extra.teamId) body.set('team_id', extra.teamId);
+  return world.send(signedEvent({ secret: world.secret, body: body.toString() }));
+}
+
+const text = (res: { json?: Record<string, unknown> | undefined }) => JSON.stringify(res.json);
+
+describe('with no access lists', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld({ ALLOWED_USER_IDS: undefined, AUDIT_CHANNEL_ID: 'C0AUDIT' });
+  });
+  afterAll(() => world.close());
+
+  it('lets nobody write, says so politely, and logs and audits the refusal', async () => {
+    const output = captureOutput();
+    let res;
+    try {
+      res = await commandAs(world, 'setup', OUTSIDER);
+    } finally {
+      output.restore();
+    }
+    expect(text(res)).toContain('Sorry, you cannot change DigitalOcean credentials here: nobody has been given access yet.');
+    expect(text(res)).toContain('Ask whoever runs do-creds');
+    expect(output.lines().filter((l) => l.event === 'access_refused')).toHaveLength(1);
+    expect(output.lines().filter((l) => l.event === 'audit' && l.action === 'refused')).toHaveLength(1);
+    expect(world.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0AUDIT')).toHaveLength(1);
+  });
+
+  it('still answers help to anyone', async () => {
+    expect(text(await commandAs(world, 'help', OUTSIDER))).toContain('/do-creds setup');
+  });
+});
+
+describe('in development mode with no lists', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld({ ALLOWED_USER_IDS: undefined, DO_CREDS_DEV_MODE: 'true' });
+  });
+  afterAll(() => world.close());
+
+  it('lets everyone write', async () => {
+    expect(text(await commandAs(world, 'setup', OUTSIDER))).toContain('open_credentials_modal');
+  });
+});
+
+describe('with users, a user group, channels and viewers', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld({
+      ALLOWED_USER_IDS: `${ADMIN},${USER_ID}`,
+      ALLOWED_USERGROUP_IDS: GROUP,
+      VIEWER_USER_IDS: 'U0VIEWER',
+      SLACK_TEAM_ID: TEAM_ID,
+      USERGROUP_CACHE_SECONDS: '60',
+    });
+    world.slack.replyTo('usergroups.users.list', (call) => ({ body: { ok: true, users: call.args.usergroup === GROUP ? ['U0MEMBER'] : [] } }));
+  });
+  afterEach(() => {
+    world.slack.calls.length = 0;
+    world.slack.responses.length = 0;
+  });
+  afterAll(() => world.close());
+
+  it('lets a listed user and a member of the user group write, and names who can help to others', async () => {
+    expect(text(await commandAs(world, 'setup', ADMIN))).toContain('open_credentials_modal');
+    expect(text(await commandAs(world, 'setup', 'U0MEMBER'))).toContain('open_credentials_modal');
+    const refused = text(await commandAs(world, 'setup', OUTSIDER));
+    expect(refused).toContain('you are not among the people allowed to change DigitalOcean credentials');
+    expect(refused).toContain(`<@${ADMIN}>, <@${USER_ID}> can help`);
+  });
+
+  it('caches user group members briefly instead of asking Slack on every request', async () => {
+    await commandAs(world, 'setup', 'U0MEMBER');
+    await commandAs(world, 'setup', 'U0MEMBER');
+    expect(world.slack.callsTo('usergroups.users.list')).toHaveLength(0);
+  });
+
+  it('lets viewers read status and terraform but not write', async () => {
+    expect(text(await commandAs(world, 'status', 'U0VIEWER'))).toContain('No DigitalOcean credentials are stored yet');
+    expect(text(await commandAs(world, 'terraform prod', 'U0VIEWER'))).toContain('No credentials are stored for `prod`');
+    expect(text(await commandAs(world, 'rotate prod', 'U0VIEWER'))).toContain('Sorry, you cannot change');
+    expect(text(await commandAs(world, 'status', OUTSIDER))).toContain('Sorry, you cannot see the stored DigitalOcean credentials');
+  });
+
+  it('refuses requests from another workspace', async () => {
+    expect(text(await commandAs(world, 'setup', ADMIN, { teamId: 'T0OTHER' }))).toContain('only serves the workspace it was installed for');
+  });
+
+  it('checks again when the form is submitted, and stores nothing for a refused person', async () => {
+    const values = { ...world.validCredentials(), environment: 'prod' };
+    const view = await world.openModal();
+    const { fillForm } = await import('./support/world.js');
+    const payload = fillForm(view, values) as { user: { id: string } };
+    payload.user.id = OUTSIDER;
+    const res = await world.send(signedEvent({ secret: world.secret, body: interactionBody(payload) }));
+    expect(res.json?.response_action).toBe('errors');
+    expect(JSON.stringify(res.json?.errors)).toContain('Sorry, you cannot change');
+    expect(world.secretsManager.secret('do-creds/prod')).toBeUndefined();
+    expect(world.digitalocean.requests.filter((r) => r.authorization === `Bearer ${values.token}`)).toHaveLength(0);
+  });
+
+  it.each(['open_credentials_modal', 'delete_credentials', 'rotate_from_alert'])('checks again on the %s button', async (actionId) => {
+    const click = blockActionPayload({ actionId, value: 'prod', responseUrl: world.slack.responseUrl('x'), userId: OUTSIDER });
+    await world.send(signedEvent({ secret: world.secret, body: interactionBody(click) }));
+    expect(world.slack.callsTo('views.open')).toHaveLength(0);
+    expect(world.secretsManager.calls.filter((c) => c.operation === 'DeleteSecret')).toHaveLength(0);
+    expect(JSON.stringify(world.slack.responses.at(-1)?.body)).toContain('Sorry, you cannot change');
+  });
+
+  it('shows the Home tab only to people who may read', async () => {
+    const body = eventCallbackBody({ type: 'app_home_opened', user: OUTSIDER, channel: 'D0HOME', tab: 'home', event_ts: '1.1' });
+    await world.send(signedEvent({ secret: world.secret, body, contentType: 'application/json' }));
+    expect(JSON.stringify(world.slack.callsTo('views.publish')[0]?.args.view)).toContain('Sorry, you cannot see');
+  });
+});
+
+describe('with a channel list', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld({ ALLOWED_USER_IDS: undefined, ALLOWED_CHANNEL_IDS: CHANNEL_ID });
+  });
+  afterAll(() => world.close());
+
+  it('lets anyone write from the listed channel and nobody from elsewhere', async () => {
+    expect(text(await commandAs(world, 'setup', OUTSIDER))).toContain('open_credentials_modal');
+    const elsewhere = text(await commandAs(world, 'setup', OUTSIDER, { channelId: 'C0RANDOM' }));
+    expect(elsewhere).toContain(`can only be changed from <#${CHANNEL_ID}>`);
+  });
+});
+
+describe('the access policy', () => {
+  const base: AccessConfig = {
+    writers: { userIds: [], usergroupIds: [GROUP], channelIds: [] },
+    viewers: { userIds: [], usergroupIds: [], channelIds: [] },
+    teamId: undefined,
+    enterpriseId: 'E0ORG',
+    devMode: false,
+    groupCacheMs: 1000,
+  };
+  const subject = { userId: 'U1', teamId: 'T1', enterpriseId: 'E0ORG', channelId: 'C1' };
+
+  it('asks Slack again once the cache is stale', async () => {
+    let calls = 0;
+    let clock = 0;
+    const policy = createAccessPolicy(base, () => Promise.resolve((calls += 1, ['U1'])), () => clock);
+    await policy.canWrite(subject);
+    await policy.canWrite(subject);
+    clock = 2000;
+    await policy.canWrite(subject);
+    expect(calls).toBe(2);
+  });
+
+  it('says membership is unknown, not refused outright, when Slack cannot be asked', async () => {
+    const policy = createAccessPolicy(base, () => Promise.reject(new Error('down')));
+    expect(await policy.canWrite(subject)).toEqual({ allowed: false, reason: 'membership_unknown' });
+  });
+
+  it('refuses another enterprise', async () => {
+    const policy = createAccessPolicy(base, () => Promise.resolve(['U1']));
+    expect(await policy.canWrite({ ...subject, enterpriseId: 'E0OTHER' })).toEqual({ allowed: false, reason: 'other_workspace' });
+  });
+});
