@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeSpacesKey } from './support/credentials.js';
-import { captureOutput, loadScanHandler, type InvokeResult } from './support/harness.js';
+import { captureOutput, loadScanHandler } from './support/harness.js';
 import { blockActionPayload, eventCallbackBody, interactionBody, signedEvent, USER_ID } from './support/slack-request.js';
 import { startWorld, type FormValues, type World } from './support/world.js';
 
@@ -33,7 +33,7 @@ function canary(behaviour: Parameters<World['validCredentials']>[0] = {}, bucket
   return v;
 }
 
-async function record(run: () => Promise<InvokeResult | unknown>): Promise<void> {
+async function record(run: () => Promise<unknown>): Promise<void> {
   try {
     const res = await run();
     responses.push(JSON.stringify(res));

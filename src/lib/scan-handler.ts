@@ -24,7 +24,7 @@ export function createScanHandler(env: Env): ScanHandler {
   }
   const cfg = config;
   const logger = createLogger(cfg.logLevel).child({ component: 'expiry-scan' });
-  const store = createSecretsManagerStore({ ...cfg.store, hmacKey: cfg.slack.botToken });
+  const store = createSecretsManagerStore({ ...cfg.store, hmacKey: cfg.slack.botToken, retryBaseMs: 1_000 });
   const digitalocean = createDigitalOceanClient(cfg.digitalocean);
   // Not in Slack's 3-second path: ride out rate limits (Retry-After) and retry faults a few times.
   const slack = new WebClient(cfg.slack.botToken, {

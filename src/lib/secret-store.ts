@@ -12,6 +12,7 @@ import {
   UntagResourceCommand,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { CredentialStore, SecretValue, SetMetadata, StoredSet, StoreFault } from './credential-set.js';
 import { isoDay, parseIsoDate } from './expiry.js';
 
@@ -30,6 +31,8 @@ export interface SecretsManagerStoreOptions {
   timeoutMs: number;
   /** Keys the idempotency token, so a version id reveals nothing about the value. */
   hmacKey: string;
+  /** First retry delay; doubles per attempt. Small in Slack's 3-second path, larger for the scan. */
+  retryBaseMs: number;
   client?: SecretsManagerClient;
 }
 
@@ -55,8 +58,8 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
     new SecretsManagerClient({
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      // Standard retries back off on throttling; the caller's deadline bounds the total.
-      maxAttempts: 3,
+      // Throttling and 5xx are retried with a bounded backoff; the caller's deadline bounds the total.
+      retryStrategy: new ConfiguredRetryStrategy(3, (attempt) => options.retryBaseMs * 2 ** (attempt - 1)),
       requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs, throwOnRequestTimeout: true },
     });
   const nameOf = (environment: string) => `${options.prefix}${environment}`;

@@ -26,7 +26,7 @@ export function createSlackHandler(env: Env): LambdaHttpHandler {
     requiredScopes: config.digitalocean.requiredScopes,
     now: () => new Date(),
   };
-  const store = createSecretsManagerStore({ ...config.store, hmacKey: config.slack.signingSecret });
+  const store = createSecretsManagerStore({ ...config.store, hmacKey: config.slack.signingSecret, retryBaseMs: 100 });
   const { receiver } = createSlackApp({ config, logger, validation, store });
   const boltHandler = receiver.toHandler() as LambdaHttpHandler;
   return guardSlackRequest(boltHandler, { signingSecret: config.slack.signingSecret, logger });
