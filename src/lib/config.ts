@@ -97,6 +97,8 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/, 'may use letters, digits and /_+=.@- (Secrets Manager names)')
     .default('do-creds/'),
   KMS_KEY_ID: optionalString,
+  CREDS_STORE: z.enum(['aws', 'file', 'auto']).default('auto'),
+  CREDS_FILE_DIR: z.string().trim().min(1).default('.local/creds'),
   DELETE_RECOVERY_DAYS: z.coerce.number().int().min(7).max(30).default(30),
   ALERT_CHANNEL_ID: optionalString,
   AUDIT_CHANNEL_ID: optionalString,
@@ -152,6 +154,8 @@ export interface SpacesConfig {
 }
 
 export interface StoreConfig {
+  kind: 'aws' | 'file';
+  fileDir: string;
   region: string;
   endpoint: string | undefined;
   timeoutMs: number;
@@ -215,6 +219,8 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
       apiTimeoutMs: e.SLACK_API_TIMEOUT_MS,
     },
     store: {
+      kind: e.CREDS_STORE === 'auto' ? (hasAwsConfiguration(env) ? 'aws' : 'file') : e.CREDS_STORE,
+      fileDir: e.CREDS_FILE_DIR,
       region: e.AWS_REGION,
       endpoint: e.AWS_ENDPOINT_URL_SECRETS_MANAGER,
       timeoutMs: e.SECRETS_MANAGER_TIMEOUT_MS,
@@ -247,6 +253,12 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
     logLevel: e.LOG_LEVEL,
     devMode: e.DO_CREDS_DEV_MODE,
   };
+}
+
+/** Running on Lambda, or with AWS credentials or endpoints configured, means the real store. */
+function hasAwsConfiguration(env: Env): boolean {
+  const names = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE'];
+  return names.some((name) => (env[name] ?? '').trim() !== '');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

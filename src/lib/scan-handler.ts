@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Env } from './config.js';
 import { createDigitalOceanClient } from './digitalocean.js';
 import { runExpiryScan, type ScanSummary } from './expiry-scan.js';
 import { createLogger, toBoltLogger } from './logger.js';
-import { createSecretsManagerStore } from './secret-store.js';
+import { createStore } from './store.js';
 import { createSlackAlertSender } from './slack/alerts.js';
 
 export type ScanHandler = (event: Pick<ScheduledEvent, 'time'> & Partial<ScheduledEvent>) => Promise<ScanSummary>;
@@ -24,7 +24,7 @@ export function createScanHandler(env: Env): ScanHandler {
   }
   const cfg = config;
   const logger = createLogger(cfg.logLevel).child({ component: 'expiry-scan' });
-  const store = createSecretsManagerStore({ ...cfg.store, hmacKey: cfg.slack.botToken, retryBaseMs: 1_000 });
+  const store = createStore(cfg.store, cfg.slack.botToken, 1_000);
   const digitalocean = createDigitalOceanClient(cfg.digitalocean);
   // Not in Slack's 3-second path: ride out rate limits (Retry-After) and retry faults a few times.
   const slack = new WebClient(cfg.slack.botToken, {

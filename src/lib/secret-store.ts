@@ -156,7 +156,9 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       const res = await attempt(() =>
         client.send(new DeleteSecretCommand({ SecretId: nameOf(environment), RecoveryWindowInDays: recoveryDays }), opts(signal)),
       );
-      if (!res.ok) return res.fault.kind === 'not_found' ? { kind: 'ok', deletionDate: undefined } : publicFault(res.fault);
+      // Not found, or already scheduled for deletion (InvalidRequestException): nothing left to delete.
+      if (!res.ok && (res.fault.kind === 'not_found' || res.name === 'InvalidRequestException')) return { kind: 'ok', deletionDate: undefined };
+      if (!res.ok) return publicFault(res.fault);
       return { kind: 'ok', deletionDate: res.value.DeletionDate };
     },
 

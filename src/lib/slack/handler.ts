@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConfigError, loadConfig, type Env } from '../config.js';
 import { createDigitalOceanClient } from '../digitalocean.js';
 import { createLogger } from '../logger.js';
-import { createSecretsManagerStore } from '../secret-store.js';
+import { createStore } from '../store.js';
 import { createSpacesChecker } from '../spaces.js';
 import { createSlackApp } from './app.js';
 import { guardSlackRequest, type LambdaHttpHandler } from './request-guard.js';
@@ -26,7 +26,8 @@ export function createSlackHandler(env: Env): LambdaHttpHandler {
     requiredScopes: config.digitalocean.requiredScopes,
     now: () => new Date(),
   };
-  const store = createSecretsManagerStore({ ...config.store, hmacKey: config.slack.signingSecret, retryBaseMs: 100 });
+  const store = createStore(config.store, config.slack.signingSecret, 100);
+  logger.info({ event: 'store_selected', store: config.store.kind }, `credentials are stored in ${store.description}`);
   const { receiver } = createSlackApp({ config, logger, validation, store });
   const boltHandler = receiver.toHandler() as LambdaHttpHandler;
   return guardSlackRequest(boltHandler, { signingSecret: config.slack.signingSecret, logger });

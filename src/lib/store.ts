@@ -1,0 +1,10 @@
+import type { StoreConfig } from './config.js';
+import type { CredentialStore } from './credential-set.js';
+import { createFileStore } from './file-store.js';
+import { createSecretsManagerStore } from './secret-store.js';
+
+/** The configured credential store: AWS Secrets Manager, or the embedded file store (CREDS_STORE). */
+export function createStore(config: StoreConfig, hmacKey: string, retryBaseMs: number): CredentialStore {
+  if (config.kind === 'file') return createFileStore({ dir: config.fileDir, prefix: config.prefix, hmacKey });
+  return createSecretsManagerStore({ ...config, hmacKey, retryBaseMs });
+}

@@ -1,0 +1,136 @@
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CredentialStore, NewVersion } from '../src/lib/credential-set.js';
+import { createFileStore } from '../src/lib/file-store.js';
+import { createSecretsManagerStore } from '../src/lib/secret-store.js';
+import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
+import { startFakeSecretsManager, type FakeSecretsManager } from './support/fake-secrets-manager.js';
+
+/** Both stores behind the same interface keep the same promises. */
+
+function version(env: string, key = `view-${Math.random()}`): NewVersion {
+  const token = fakeDoToken();
+  const { accessKey, secretKey } = fakeSpacesKey();
+  return {
+    value: { do_token: token, do_access_key: accessKey, do_secret_key: secretKey, spaces_region: 'nyc3', spaces_endpoint: 'https://nyc3.digitaloceanspaces.com' },
+    metadata: {
+      environment: env,
+      expiresAt: new Date('2027-01-31T00:00:00Z'),
+      submittedBy: 'U1',
+      submittedAt: new Date('2026-11-24T10:00:00Z'),
+      tokenFingerprint: token.slice(-4),
+      spacesKeyId: accessKey,
+      spacesRegion: 'nyc3',
+      spacesBucket: undefined,
+      alertChannel: 'C1',
+      validatedAt: new Date('2026-11-24T10:00:00Z'),
+      validation: 'ok',
+      alertedThreshold: undefined,
+    },
+    idempotencyKey: key,
+  };
+}
+
+let sm: FakeSecretsManager;
+let dir: string;
+beforeAll(async () => {
+  sm = await startFakeSecretsManager();
+  dir = await mkdtemp(join(tmpdir(), 'do-creds-store-'));
+});
+afterAll(() => sm.close());
+
+const stores: [string, () => CredentialStore][] = [
+  ['Secrets Manager', () => createSecretsManagerStore({ prefix: 'do-creds/', kmsKeyId: undefined, region: 'us-east-1', endpoint: sm.url, timeoutMs: 1000, hmacKey: 'k', retryBaseMs: 10 })],
+  ['file', () => createFileStore({ dir: join(dir, String(Math.random())), prefix: 'do-creds/', hmacKey: 'k' })],
+];
+
+describe.each(stores)('the %s store', (_name, make) => {
+  it('creates, then rotates keeping the previous value, idempotently per submission', async () => {
+    const store = make();
+    const first = version('prod');
+    expect(await store.save(first)).toEqual({ kind: 'ok', created: true, name: 'do-creds/prod' });
+    expect(await store.save(first)).toMatchObject({ kind: 'ok' });
+    const second = version('prod');
+    expect(await store.save(second)).toEqual({ kind: 'ok', created: false, name: 'do-creds/prod' });
+    const values = await store.readValues(['prod']);
+    expect(values.kind === 'ok' && values.values.get('prod')?.do_token).toBe(second.value.do_token);
+  });
+
+  it('describes and lists from metadata, with dates and optional fields intact', async () => {
+    const store = make();
+    await store.save(version('staging'));
+    await store.save(version('prod'));
+    const listed = await store.list();
+    expect(listed.kind === 'ok' && listed.sets.map((s) => s.metadata.environment)).toEqual(['prod', 'staging']);
+    const found = await store.describe('prod');
+    expect(found.kind === 'ok' && found.set?.metadata).toMatchObject({
+      environment: 'prod',
+      expiresAt: new Date('2027-01-31T00:00:00Z'),
+      submittedBy: 'U1',
+      alertChannel: 'C1',
+      validation: 'ok',
+    });
+    expect(await store.describe('nope')).toEqual({ kind: 'ok', set: undefined });
+  });
+
+  it('updates metadata and clears a field set to undefined', async () => {
+    const store = make();
+    await store.save(version('prod'));
+    await store.updateMetadata('prod', { alertedThreshold: 7, validation: 'revoked' });
+    let found = await store.describe('prod');
+    expect(found.kind === 'ok' && found.set?.metadata.alertedThreshold).toBe(7);
+    expect(found.kind === 'ok' && found.set?.metadata.validation).toBe('revoked');
+    await store.updateMetadata('prod', { alertedThreshold: undefined });
+    found = await store.describe('prod');
+    expect(found.kind === 'ok' && found.set?.metadata.alertedThreshold).toBeUndefined();
+  });
+
+  it('deletes with a recovery window, hides the set, and brings it back on a new save', async () => {
+    const store = make();
+    await store.save(version('prod'));
+    const deleted = await store.delete('prod', 30);
+    expect(deleted.kind === 'ok' && deleted.deletionDate!.getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    expect(await store.describe('prod')).toEqual({ kind: 'ok', set: undefined });
+    expect(await store.delete('prod', 30)).toEqual({ kind: 'ok', deletionDate: undefined });
+    const again = version('prod');
+    await store.save(again);
+    const found = await store.describe('prod');
+    expect(found.kind === 'ok' && found.set?.metadata.environment).toBe('prod');
+  });
+});
+
+describe('the file store on disk', () => {
+  it('keeps its key in a 0600 file and no secret in clear in the data file', async () => {
+    const folder = join(dir, 'disk');
+    const store = createFileStore({ dir: folder, prefix: 'do-creds/', hmacKey: 'k' });
+    const v = version('prod');
+    await store.save(v);
+    expect((await stat(join(folder, 'key'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(folder, 'store.json'))).mode & 0o777).toBe(0o600);
+    const data = await readFile(join(folder, 'store.json'), 'utf8');
+    expect(data).not.toContain(v.value.do_token);
+    expect(data).not.toContain(v.value.do_secret_key);
+    expect(data).toContain(v.metadata.tokenFingerprint);
+  });
+
+  it('reuses the key it generated on the first run', async () => {
+    const folder = join(dir, 'reuse');
+    const v = version('prod');
+    await createFileStore({ dir: folder, prefix: 'p/', hmacKey: 'k' }).save(v);
+    const read = await createFileStore({ dir: folder, prefix: 'p/', hmacKey: 'k' }).readValues(['prod']);
+    expect(read.kind === 'ok' && read.values.get('prod')?.do_token).toBe(v.value.do_token);
+  });
+
+  it('refuses a value moved to another environment (authenticated encryption)', async () => {
+    const folder = join(dir, 'tamper');
+    const store = createFileStore({ dir: folder, prefix: 'p/', hmacKey: 'k' });
+    await store.save(version('prod'));
+    await store.save(version('staging'));
+    const file = JSON.parse(await readFile(join(folder, 'store.json'), 'utf8')) as { sets: Record<string, { versions: unknown[] }> };
+    file.sets.staging!.versions = file.sets.prod!.versions;
+    await writeFile(join(folder, 'store.json'), JSON.stringify(file));
+    await expect(store.readValues(['staging'])).rejects.toThrow();
+  });
+});
