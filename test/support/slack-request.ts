@@ -1,5 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { apiGatewayEvent, lambdaContext, slackSignature } from '../../src/local/api-gateway.js';
+
+export { apiGatewayEvent, lambdaContext, slackSignature };
 
 /**
  * Builds requests exactly as Slack sends them (signed `v0:timestamp:body` with HMAC-SHA256) and
@@ -8,10 +11,6 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 
 export function randomSigningSecret(): string {
   return randomBytes(16).toString('hex');
-}
-
-export function slackSignature(secret: string, timestamp: number, body: string): string {
-  return 'v0=' + createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
 }
 
 export interface SignedEventOptions {
@@ -42,48 +41,6 @@ export function signedEvent(o: SignedEventOptions): APIGatewayProxyEventV2 {
     o.body,
     base64,
   );
-}
-
-export function apiGatewayEvent(headers: Record<string, string>, body: string, base64: boolean): APIGatewayProxyEventV2 {
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/events',
-    rawPath: '/slack/events',
-    rawQueryString: '',
-    headers,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.test',
-      domainPrefix: 'api',
-      http: { method: 'POST', path: '/slack/events', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-      requestId: `req-${now}`,
-      routeKey: 'POST /slack/events',
-      stage: '$default',
-      time: new Date(now).toISOString(),
-      timeEpoch: now,
-    },
-    body: base64 ? Buffer.from(body, 'utf8').toString('base64') : body,
-    isBase64Encoded: base64,
-  };
-}
-
-export function lambdaContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'do-creds-test-slack',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:do-creds-test-slack',
-    memoryLimitInMB: '512',
-    awsRequestId: `aws-${Date.now()}`,
-    logGroupName: '/aws/lambda/do-creds-test-slack',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 export const TEAM_ID = 'T0TESTTEAM';

@@ -91,7 +91,7 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
       case 'help':
         return ack(helpMessage(name, AVAILABLE));
       case 'setup':
-        return ack(ephemeral(GUIDE_FALLBACK_TEXT, guideBlocks()));
+        return ack(ephemeral(GUIDE_FALLBACK_TEXT, guideBlocks(store.description)));
       case 'status':
         return ack(await statusMessage(manage, name));
       case 'terraform': {

@@ -36,21 +36,23 @@ const SPACES_STEPS = [
   '• Note the region and the bucket: a Space at `https://my-bucket.nyc3.digitaloceanspaces.com` is the bucket `my-bucket` in region `nyc3`, whose endpoint is `https://nyc3.digitaloceanspaces.com`. Bucket names are 3 to 63 lowercase letters, digits and dashes.',
 ].join('\n');
 
-const WHERE_IT_GOES = [
-  '*3. Where they go*',
-  '• The form checks the token with the DigitalOcean API and the key pair with Spaces before anything is kept.',
-  '• Valid credentials are stored in AWS Secrets Manager, one secret per environment, under the names Terraform configurations use: `do_token`, `do_access_key` and `do_secret_key`.',
-  '• If a credential was ever pasted somewhere public, delete it in the control panel and create a new one: deleting is the only way to revoke it.',
-].join('\n');
+const whereItGoes = (storeName: string) =>
+  [
+    '*3. Where they go*',
+    '• The form checks the token with the DigitalOcean API and the key pair with Spaces before anything is kept.',
+    `• Valid credentials are stored in ${storeName}, one secret per environment, under the names Terraform configurations use: \`do_token\`, \`do_access_key\` and \`do_secret_key\`.`,
+    '• If a credential was ever pasted somewhere public, delete it in the control panel and create a new one: deleting is the only way to revoke it.',
+  ].join('\n');
 
-export function guideBlocks(): KnownBlock[] {
+/** `storeName` says where this installation keeps credentials (AWS Secrets Manager, or the local file store). */
+export function guideBlocks(storeName: string): KnownBlock[] {
   return [
     header('DigitalOcean credentials for Terraform'),
     section(INTRO),
     divider(),
     section(TOKEN_STEPS),
     section(SPACES_STEPS),
-    section(WHERE_IT_GOES),
+    section(whereItGoes(storeName)),
     divider(),
     {
       type: 'actions',
