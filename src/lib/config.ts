@@ -28,7 +28,11 @@ const booleanFlag = z
     return z.NEVER;
   });
 
-const httpUrl = z.url({ protocol: /^https?$/ });
+const httpUrl = z
+  .string()
+  .trim()
+  .url('must be an http(s) URL')
+  .refine((v) => /^https?:\/\//i.test(v), 'must be an http(s) URL');
 
 const timeoutMs = (fallback: number) => z.coerce.number().int().min(50).max(10_000).default(fallback);
 
@@ -261,9 +265,9 @@ function hasAwsConfiguration(env: Env): boolean {
   return names.some((name) => (env[name] ?? '').trim() !== '');
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.ZodIssue): string {
   // A missing variable arrives as "expected string, received undefined": say it plainly.
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type' && issue.received === 'undefined') return 'is required';
   return issue.message;
 }
 

@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 
 /**
@@ -86,17 +87,21 @@ export interface DigitalOceanClient {
   probeReadScope(token: string, scope: string): Promise<ProbeResult>;
 }
 
+// undici is loaded on the first call, not at cold start: help and the guide never need it.
+let undici: Promise<typeof Undici> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
+
 /** One kept-alive connection pool per Lambda container, reused by warm invocations. */
-let sharedAgent: Agent | undefined;
-function defaultDispatcher(): Agent {
-  sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+let sharedAgent: Promise<Dispatcher> | undefined;
+function defaultDispatcher(): Promise<Dispatcher> {
+  sharedAgent ??= loadUndici().then(({ Agent }) => new Agent({ keepAliveTimeout: 30_000, connections: 32 }));
   return sharedAgent;
 }
 
 export function createDigitalOceanClient(options: DigitalOceanOptions): DigitalOceanClient {
-  const dispatcher = options.dispatcher ?? defaultDispatcher();
+  const dispatcher = options.dispatcher ? Promise.resolve(options.dispatcher) : undefined;
   const apiUrl = options.apiUrl.replace(/\/+$/, '');
-  const get = (url: string, token: string, timeoutMs: number) => getJson(dispatcher, url, token, timeoutMs);
+  const get = async (url: string, token: string, timeoutMs: number) => getJson(await (dispatcher ?? defaultDispatcher()), url, token, timeoutMs);
 
   return {
     async getAccount(token) {
@@ -141,6 +146,7 @@ export function createDigitalOceanClient(options: DigitalOceanOptions): DigitalO
 type JsonResult = { kind: 'ok'; body: unknown } | Fault;
 
 async function getJson(dispatcher: Dispatcher, url: string, token: string, timeoutMs: number): Promise<JsonResult> {
+  const { request } = await loadUndici();
   let res: Dispatcher.ResponseData;
   try {
     res = await request(url, {

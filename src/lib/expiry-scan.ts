@@ -1,7 +1,7 @@
 import type { CredentialStore, StoredSet } from './credential-set.js';
 import type { DigitalOceanClient } from './digitalocean.js';
 import { alertDue, daysLeft } from './expiry.js';
-import type { Logger } from './logger.js';
+import { alwaysInfo, type Logger } from './logger.js';
 
 /**
  * The daily scan: expiry alerts decided from metadata alone (one ListSecrets page per 100 sets),
@@ -51,7 +51,7 @@ export async function runExpiryScan(deps: ScanDeps): Promise<ScanSummary> {
     for (const set of listed.sets) await alertExpiry(set, deps, summary);
     await checkHealth(listed.sets.filter((s) => !isPastExpiry(s, deps.now)), deps, summary);
   }
-  deps.logger.child({}, { level: 'info' }).info({ event: 'expiry_scan_done', ...summary, durationMs: Date.now() - started }, 'expiry scan finished');
+  alwaysInfo(deps.logger).info({ event: 'expiry_scan_done', ...summary, durationMs: Date.now() - started }, 'expiry scan finished');
   return summary;
 }
 

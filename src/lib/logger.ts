@@ -72,3 +72,8 @@ function toBoltLevel(level: string): LogLevel {
       return LogLevel.ERROR;
   }
 }
+
+/** A logger that writes info lines whatever LOG_LEVEL says (short of silent): audit and run summaries. */
+export function alwaysInfo(logger: Logger): Logger {
+  return logger.level === 'silent' ? logger : logger.child({}, { level: 'info' });
+}

@@ -1,18 +1,6 @@
 import { createHmac } from 'node:crypto';
-import {
-  BatchGetSecretValueCommand,
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  ListSecretsCommand,
-  PutSecretValueCommand,
-  RestoreSecretCommand,
-  SecretsManagerClient,
-  TagResourceCommand,
-  UntagResourceCommand,
-  type Tag,
-} from '@aws-sdk/client-secrets-manager';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type * as SM from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient, Tag } from '@aws-sdk/client-secrets-manager';
 import type { CredentialStore, SecretValue, SetMetadata, StoredSet, StoreFault } from './credential-set.js';
 import { isoDay, parseIsoDate } from './expiry.js';
 
@@ -52,18 +40,34 @@ export const TAG = {
   alertedThreshold: 'do-creds:alerted-threshold',
 } as const satisfies Record<keyof SetMetadata, string>;
 
+// The SDK is loaded, and the client made, on the first call rather than at cold start.
+let sdk: Promise<typeof SM> | undefined;
+const loadSdk = () => (sdk ??= import('@aws-sdk/client-secrets-manager'));
+
 export function createSecretsManagerStore(options: SecretsManagerStoreOptions): CredentialStore {
-  const client =
-    options.client ??
-    new SecretsManagerClient({
-      region: options.region,
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      // Throttling and 5xx are retried with a bounded backoff; the caller's deadline bounds the total.
-      retryStrategy: new ConfiguredRetryStrategy(3, (attempt) => options.retryBaseMs * 2 ** (attempt - 1)),
-      requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs, throwOnRequestTimeout: true },
-    });
+  let made: Promise<{ client: SecretsManagerClient; m: typeof SM }> | undefined;
+  const connect = () =>
+    (made ??= Promise.all([loadSdk(), import('@smithy/core/retry')]).then(([m, { ConfiguredRetryStrategy }]) => ({
+      m,
+      client:
+        options.client ??
+        new m.SecretsManagerClient({
+          region: options.region,
+          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+          // Throttling and 5xx are retried with a bounded backoff; the caller's deadline bounds the total.
+          retryStrategy: new ConfiguredRetryStrategy(3, (attempt) => options.retryBaseMs * 2 ** (attempt - 1)),
+          requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs, throwOnRequestTimeout: true },
+        }),
+    })));
   const nameOf = (environment: string) => `${options.prefix}${environment}`;
   const opts = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
+  /** Sends the command `make` builds from the SDK module, with the shared client. */
+  const run = <T = unknown>(make: (m: typeof SM) => object, signal?: AbortSignal): Promise<Attempt<T>> =>
+    attempt(async () => {
+      const { client, m } = await connect();
+      // Each caller names its command's output type; the SDK's union of commands is not inferable here.
+      return (await client.send(make(m) as never, opts(signal))) as T;
+    });
 
   /** Sets the given metadata as tags and removes optional ones that are now unset. */
   async function writeTags(name: string, metadata: Partial<SetMetadata>, signal?: AbortSignal): Promise<Attempt<unknown>> {
@@ -72,10 +76,10 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       .filter((k) => metadata[k] === undefined && k !== 'expiresAt')
       .map((k) => TAG[k]);
     if (tags.length > 0) {
-      const res = await attempt(() => client.send(new TagResourceCommand({ SecretId: name, Tags: tags }), opts(signal)));
+      const res = await run((m) => new m.TagResourceCommand({ SecretId: name, Tags: tags }), signal);
       if (!res.ok) return res;
     }
-    if (unset.length > 0) return attempt(() => client.send(new UntagResourceCommand({ SecretId: name, TagKeys: unset }), opts(signal)));
+    if (unset.length > 0) return run((m) => new m.UntagResourceCommand({ SecretId: name, TagKeys: unset }), signal);
     return { ok: true, value: undefined };
   }
 
@@ -87,12 +91,11 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       const name = nameOf(version.metadata.environment);
       const secretString = JSON.stringify(version.value);
       const token = createHmac('sha256', options.hmacKey).update(`${version.idempotencyKey}\0${secretString}`).digest('hex');
-      const put = () =>
-        attempt(() => client.send(new PutSecretValueCommand({ SecretId: name, SecretString: secretString, ClientRequestToken: token }), opts(signal)));
+      const put = () => run((m) => new m.PutSecretValueCommand({ SecretId: name, SecretString: secretString, ClientRequestToken: token }), signal);
 
-      const created = await attempt(() =>
-        client.send(
-          new CreateSecretCommand({
+      const created = await run(
+        (m) =>
+          new m.CreateSecretCommand({
             Name: name,
             SecretString: secretString,
             ClientRequestToken: token,
@@ -100,8 +103,7 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
             Tags: toTags(version.metadata),
             ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}),
           }),
-          opts(signal),
-        ),
+        signal,
       );
       if (created.ok) return { kind: 'ok', created: true, name };
       if (created.name !== 'ResourceExistsException') return publicFault(created.fault);
@@ -109,7 +111,7 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       let updated = await put();
       if (!updated.ok && updated.name === 'InvalidRequestException') {
         // Deleted within its recovery window: setting it up again brings it back.
-        const restored = await attempt(() => client.send(new RestoreSecretCommand({ SecretId: name }), opts(signal)));
+        const restored = await run((m) => new m.RestoreSecretCommand({ SecretId: name }), signal);
         if (!restored.ok) return publicFault(restored.fault);
         updated = await put();
       }
@@ -119,7 +121,7 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
     },
 
     async describe(environment, signal) {
-      const res = await attempt(() => client.send(new DescribeSecretCommand({ SecretId: nameOf(environment) }), opts(signal)));
+      const res = await run<SM.DescribeSecretCommandOutput>((m) => new m.DescribeSecretCommand({ SecretId: nameOf(environment) }), signal);
       if (!res.ok) return res.fault.kind === 'not_found' ? { kind: 'ok', set: undefined } : publicFault(res.fault);
       if (res.value.DeletedDate !== undefined) return { kind: 'ok', set: undefined };
       return { kind: 'ok', set: toStoredSet(res.value.Name ?? nameOf(environment), res.value.Tags) };
@@ -129,9 +131,9 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       const sets: StoredSet[] = [];
       let next: string | undefined;
       do {
-        const res = await attempt(() =>
-          client.send(
-            new ListSecretsCommand({
+        const res = await run<SM.ListSecretsCommandOutput>(
+          (m) =>
+            new m.ListSecretsCommand({
               MaxResults: 100,
               NextToken: next,
               Filters: [
@@ -139,8 +141,7 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
                 { Key: 'tag-key', Values: [TAG.environment] },
               ],
             }),
-            opts(signal),
-          ),
+          signal,
         );
         if (!res.ok) return publicFault(res.fault);
         for (const s of res.value.SecretList ?? []) {
@@ -153,8 +154,9 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
     },
 
     async delete(environment, recoveryDays, signal) {
-      const res = await attempt(() =>
-        client.send(new DeleteSecretCommand({ SecretId: nameOf(environment), RecoveryWindowInDays: recoveryDays }), opts(signal)),
+      const res = await run<SM.DeleteSecretCommandOutput>(
+        (m) => new m.DeleteSecretCommand({ SecretId: nameOf(environment), RecoveryWindowInDays: recoveryDays }),
+        signal,
       );
       // Not found, or already scheduled for deletion (InvalidRequestException): nothing left to delete.
       if (!res.ok && (res.fault.kind === 'not_found' || res.name === 'InvalidRequestException')) return { kind: 'ok', deletionDate: undefined };
@@ -171,7 +173,7 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       const values = new Map<string, SecretValue>();
       for (let i = 0; i < environments.length; i += 20) {
         const ids = environments.slice(i, i + 20).map(nameOf);
-        const res = await attempt(() => client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }), opts(signal)));
+        const res = await run<SM.BatchGetSecretValueCommandOutput>((m) => new m.BatchGetSecretValueCommand({ SecretIdList: ids }), signal);
         if (!res.ok) return publicFault(res.fault);
         for (const v of res.value.SecretValues ?? []) {
           const value = parseSecretValue(v.SecretString);

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type * as S3 from '@aws-sdk/client-s3';
 import { spacesEndpoint, type SpacesRegion } from './regions.js';
 
 /**
@@ -35,6 +35,10 @@ export interface SpacesChecker {
   check(credentials: SpacesCredentials): Promise<SpacesCheck>;
 }
 
+// The S3 client is loaded on the first check, not at cold start.
+let s3: Promise<typeof S3> | undefined;
+const loadS3 = () => (s3 ??= import('@aws-sdk/client-s3'));
+
 // Kept-alive sockets shared across warm invocations; the client itself is per key pair.
 const httpAgent = new HttpAgent({ keepAlive: true });
 const httpsAgent = new HttpsAgent({ keepAlive: true });
@@ -43,6 +47,7 @@ export function createSpacesChecker(options: SpacesOptions): SpacesChecker {
   return {
     async check(credentials) {
       const endpoint = spacesEndpoint(credentials.region, options.endpointTemplate);
+      const { S3Client, ListBucketsCommand, ListObjectsV2Command } = await loadS3();
       const client = new S3Client({
         endpoint,
         // Spaces takes SigV4 scoped to us-east-1 whatever the datacenter, as DigitalOcean documents.
@@ -64,7 +69,7 @@ export function createSpacesChecker(options: SpacesOptions): SpacesChecker {
           credentials.bucket === undefined
             ? new ListBucketsCommand({})
             : new ListObjectsV2Command({ Bucket: credentials.bucket, MaxKeys: 1 });
-        await client.send(command as ListBucketsCommand, { abortSignal: AbortSignal.timeout(options.timeoutMs) });
+        await client.send(command as S3.ListBucketsCommand, { abortSignal: AbortSignal.timeout(options.timeoutMs) });
         return { kind: 'ok', endpoint };
       } catch (error) {
         return classifyS3Error(error, credentials.bucket !== undefined);

@@ -31,6 +31,8 @@ export interface FakeSlack {
   /** Answer this method with the reply for the next `times` calls (default every call). */
   replyTo(method: string, reply: FakeReply | Responder, times?: number): void;
   callsTo(method: string): RecordedCall[];
+  /** Every API answer waits this long (the benchmark's slow Slack). */
+  setDelay(ms: number): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -49,9 +51,12 @@ export async function startFakeSlack(botToken: string): Promise<FakeSlack> {
   const calls: RecordedCall[] = [];
   const responses: FakeSlack['responses'] = [];
   let overrides: { method: string; responder: Responder; remaining: number }[] = [];
+  let delayMs = 0;
 
   const server: Server = createServer((req, res) => {
-    void readBody(req).then((raw) => handle(req, res, raw));
+    void readBody(req)
+      .then((raw) => new Promise<string>((r) => setTimeout(() => r(raw), delayMs)))
+      .then((raw) => handle(req, res, raw));
   });
 
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
@@ -88,6 +93,9 @@ export async function startFakeSlack(botToken: string): Promise<FakeSlack> {
       overrides.unshift({ method, responder, remaining: times });
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
+    setDelay: (ms) => {
+      delayMs = ms;
+    },
     reset() {
       calls.length = 0;
       responses.length = 0;

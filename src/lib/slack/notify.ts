@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import type { Logger } from '../logger.js';
+import { alwaysInfo, type Logger } from '../logger.js';
 import { escapeMrkdwn } from './blocks.js';
 import { classifySlackError, faultLabel } from './slack-errors.js';
 
@@ -57,8 +57,7 @@ export interface AuditEntry {
 /** One structured log line per change, and the same as a message in AUDIT_CHANNEL_ID if set. */
 export async function audit(client: WebClient, logger: Logger, channel: string | undefined, entry: AuditEntry): Promise<void> {
   // Audit lines are written whatever LOG_LEVEL says (short of silent): they are the trail.
-  const auditLogger = logger.level === 'silent' ? logger : logger.child({}, { level: 'info' });
-  auditLogger.info(
+  alwaysInfo(logger).info(
     {
       event: 'audit',
       action: entry.action,
