@@ -24,6 +24,7 @@ export function createScanHandler(env: Env): ScanHandler {
   }
   const cfg = config;
   const logger = createLogger(cfg.logLevel).child({ component: 'expiry-scan' });
+  // The scan never saves a version, so the idempotency key is unused here; the slower backoff suits a batch job.
   const store = createStore(cfg.store, cfg.slack.botToken, 1_000);
   const digitalocean = createDigitalOceanClient(cfg.digitalocean);
   // Not in Slack's 3-second path: ride out rate limits (Retry-After) and retry faults a few times.

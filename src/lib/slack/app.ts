@@ -9,7 +9,7 @@ import {
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { createAccessPolicy, type Subject } from '../access.js';
-import { parseCommand, type Subcommand } from '../command.js';
+import { parseCommand } from '../command.js';
 import type { Config } from '../config.js';
 import type { CredentialStore, StoredSet } from '../credential-set.js';
 import { toBoltLogger, type Logger } from '../logger.js';
@@ -27,8 +27,6 @@ import { classifySlackError, faultLabel, type SlackFault } from './slack-errors.
 import { statusBlocks } from './status-view.js';
 import { storeFaultText } from './store-messages.js';
 import { handleSubmission } from './submission.js';
-
-const AVAILABLE: ReadonlySet<Subcommand> = new Set<Subcommand>(['help', 'setup', 'status', 'rotate', 'delete', 'terraform']);
 
 /** Time from a submission's arrival until saving must stop, leaving room for the answer. */
 const SUBMISSION_DEADLINE_MS = 2_400;
@@ -80,7 +78,7 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
   app.command(/.*/, async ({ command, ack, client, respond }) => {
     const parsed = parseCommand(command.text);
     const name = command.command;
-    if (parsed.kind === 'unknown') return ack(helpMessage(name, AVAILABLE, parsed.word));
+    if (parsed.kind === 'unknown') return ack(helpMessage(name, parsed.word));
     const need = parsed.name === 'status' || parsed.name === 'terraform' ? 'read' : parsed.name === 'help' ? undefined : 'write';
     if (need) {
       const refused = await refusal(gate, client, need, commandSubject(command), `${name} ${parsed.name}`);
@@ -89,7 +87,7 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
     const [arg] = parsed.args;
     switch (parsed.name) {
       case 'help':
-        return ack(helpMessage(name, AVAILABLE));
+        return ack(helpMessage(name));
       case 'setup':
         return ack(ephemeral(GUIDE_FALLBACK_TEXT, guideBlocks(store.description)));
       case 'status':

@@ -1,7 +1,7 @@
 import type { Subcommand } from '../command.js';
 import { context, ephemeral, escapeMrkdwn, section, type EphemeralMessage } from './blocks.js';
 
-/** `/do-creds help`, and the answer for unknown words and for subcommands not built yet. */
+/** `/do-creds help`, also the answer to an unknown word. */
 
 const DESCRIPTIONS: Record<Subcommand, string> = {
   help: 'this list',
@@ -12,11 +12,8 @@ const DESCRIPTIONS: Record<Subcommand, string> = {
   terraform: 'the Terraform that reads an environment\'s credentials (`terraform <environment>`)',
 };
 
-export function helpMessage(command: string, available: ReadonlySet<Subcommand>, unknownWord?: string): EphemeralMessage {
-  const lines = (Object.keys(DESCRIPTIONS) as Subcommand[]).map((name) => {
-    const soon = available.has(name) ? '' : ' _(not available yet)_';
-    return `• \`${command} ${name}\`: ${DESCRIPTIONS[name]}${soon}`;
-  });
+export function helpMessage(command: string, unknownWord?: string): EphemeralMessage {
+  const lines = (Object.keys(DESCRIPTIONS) as Subcommand[]).map((name) => `• \`${command} ${name}\`: ${DESCRIPTIONS[name]}`);
   const blocks = [];
   if (unknownWord !== undefined) {
     blocks.push(section(`I don't know \`${escapeMrkdwn(unknownWord.slice(0, 40))}\`. Here is what I can do:`));
