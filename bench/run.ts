@@ -7,8 +7,8 @@ import { createSlackHandler } from '../src/lib/slack/handler.js';
 import { fakeDoToken, fakeSpacesKey } from '../test/support/credentials.js';
 import { ALL_TERRAFORM_SCOPES, startFakeDigitalOcean } from '../test/support/fake-digitalocean.js';
 import { startFakeSecretsManager } from '../test/support/fake-secrets-manager.js';
+import { closeUpstreams, startUpstreams, upstreamEnv } from '../test/support/upstreams.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
-import { startFakeSpaces } from '../test/support/fake-spaces.js';
 import { interactionBody, lambdaContext, randomSigningSecret, signedEvent, USER_ID, viewSubmissionPayload } from '../test/support/slack-request.js';
 
 /**
@@ -53,7 +53,8 @@ function bundles(): void {
 /** A cold start as Slack meets it: a fresh process imports the packaged handler and takes one submission. */
 async function coldSubmission(): Promise<void> {
   const slackToken = 'xoxb-bench-cold';
-  const [slack, digitalocean, spaces, sm] = await Promise.all([startFakeSlack(slackToken), startFakeDigitalOcean(), startFakeSpaces(), startFakeSecretsManager()]);
+  const upstreams = await startUpstreams(slackToken);
+  const { digitalocean, spaces } = upstreams;
   const dir = mkdtempSync(join(tmpdir(), 'do-creds-cold-'));
   execFileSync('unzip', ['-q', '.serverless/slack.zip', '-d', dir]);
   const runs: { importMs: number; submissionMs: number; ok: boolean }[] = [];
@@ -64,14 +65,7 @@ async function coldSubmission(): Promise<void> {
     spaces.addKey(accessKey, { secret: secretKey });
     const env = {
       ...process.env,
-      SLACK_SIGNING_SECRET: 'bench-cold',
-      SLACK_BOT_TOKEN: slackToken,
-      SLACK_API_URL: slack.apiUrl,
-      DO_API_URL: digitalocean.url,
-      DO_TOKEN_INFO_URL: digitalocean.tokenInfoUrl,
-      SPACES_ENDPOINT_URL: spaces.url,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
-      AWS_REGION: 'us-east-1',
+      ...upstreamEnv(upstreams, { signingSecret: 'bench-cold', botToken: slackToken }),
       ALLOWED_USER_IDS: 'UBENCH',
       LOG_LEVEL: 'silent',
     };
@@ -89,28 +83,22 @@ async function coldSubmission(): Promise<void> {
     `${total.toFixed(0)} ms (import ${median(runs.map((r) => r.importMs)).toFixed(0)} ms + submission ${median(runs.map((r) => r.submissionMs)).toFixed(0)} ms)`,
     'well under 3 s',
   );
-  await Promise.all([slack.close(), digitalocean.close(), spaces.close(), sm.close()]);
+  await closeUpstreams(upstreams);
 }
 
 async function submissions(): Promise<void> {
   for (const slowAll of [false, true]) {
     const secret = randomSigningSecret();
     const botToken = `xoxb-${Date.now()}-bench`;
-    const [slack, digitalocean, spaces, sm] = await Promise.all([startFakeSlack(botToken), startFakeDigitalOcean(), startFakeSpaces(), startFakeSecretsManager()]);
+    const upstreams = await startUpstreams(botToken);
+    const { slack, digitalocean, spaces, secretsManager: sm } = upstreams;
     spaces.setFault({ delayMs: UPSTREAM_MS });
     if (slowAll) {
       for (const op of ['CreateSecret', 'PutSecretValue', 'TagResource', 'UntagResource']) sm.fail(op, { delayMs: UPSTREAM_MS }, 1000);
       slack.setDelay(UPSTREAM_MS);
     }
     const handler = createSlackHandler({
-      SLACK_SIGNING_SECRET: secret,
-      SLACK_BOT_TOKEN: botToken,
-      SLACK_API_URL: slack.apiUrl,
-      DO_API_URL: digitalocean.url,
-      DO_TOKEN_INFO_URL: digitalocean.tokenInfoUrl,
-      SPACES_ENDPOINT_URL: spaces.url,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
-      AWS_REGION: 'us-east-1',
+      ...upstreamEnv(upstreams, { signingSecret: secret, botToken }),
       AWS_ACCESS_KEY_ID: 'AKIABENCH',
       AWS_SECRET_ACCESS_KEY: 'bench',
       ALLOWED_USER_IDS: USER_ID,
@@ -137,7 +125,7 @@ async function submissions(): Promise<void> {
     } else {
       record(`view_submission, DigitalOcean and Spaces ${UPSTREAM_MS} ms each (the checks)`, `${m.toFixed(0)} ms, ${(m / UPSTREAM_MS).toFixed(2)}x the slowest upstream`, '<= 1.1x');
     }
-    await Promise.all([slack.close(), digitalocean.close(), spaces.close(), sm.close()]);
+    await closeUpstreams(upstreams);
   }
 }
 

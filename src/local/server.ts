@@ -8,6 +8,7 @@ import { loadConfig, type Env } from '../lib/config.js';
 import { createSlackHandler } from '../lib/slack/handler.js';
 import { apiGatewayEvent, lambdaContext } from './api-gateway.js';
 import { createSlackStub, type OutboxEntry } from './slack-stub.js';
+import { readBody } from './http.js';
 
 /**
  * `npm start`: the Lambda handler served over HTTP on localhost (POST /slack/events). With the
@@ -41,7 +42,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const server = createServer((req, res) => {
     void (async () => {
       const path = req.url?.split('?')[0] ?? '/';
-      const body = await readBody(req);
+      const body = (await readBody(req)).toString('utf8');
       if (req.method === 'POST' && path === '/slack/events' && state.handle) {
         const result = await state.handle(toEvent(req, body), lambdaContext());
         res.writeHead(result.statusCode ?? 200, stringHeaders(result.headers));
@@ -122,14 +123,6 @@ function toEvent(req: IncomingMessage, body: string) {
   return apiGatewayEvent(headers, body, false, req.socket.remoteAddress ?? '');
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function stringHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));

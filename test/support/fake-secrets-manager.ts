@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../src/local/http.js';
 
 /**
  * A local AWS Secrets Manager on 127.0.0.1 speaking its JSON protocol (`X-Amz-Target:
@@ -241,7 +242,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   const server = createServer((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+    const raw = (await readBody(req)).toString('utf8');
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.replace(/^secretsmanager\./, '');
     const input = JSON.parse(raw || '{}') as Record<string, unknown>;
@@ -297,14 +298,6 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../src/local/http.js';
 
 /**
  * A local Slack Web API on 127.0.0.1. It records every call (method and decoded arguments) and
@@ -55,6 +56,7 @@ export async function startFakeSlack(botToken: string): Promise<FakeSlack> {
 
   const server: Server = createServer((req, res) => {
     void readBody(req)
+      .then((buf) => buf.toString('utf8'))
       .then((raw) => new Promise<string>((r) => setTimeout(() => r(raw), delayMs)))
       .then((raw) => handle(req, res, raw));
   });
@@ -109,14 +111,6 @@ export async function startFakeSlack(botToken: string): Promise<FakeSlack> {
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** The WebClient sends form bodies whose nested values (view, blocks) are JSON strings. */
 function decodeArgs(contentType: string | undefined, raw: string): Record<string, unknown> {

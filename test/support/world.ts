@@ -1,10 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { FIELD } from '../../src/lib/slack/credentials-modal.js';
 import { fakeDoToken, fakeSpacesKey } from './credentials.js';
-import { ALL_TERRAFORM_SCOPES, startFakeDigitalOcean, type FakeDigitalOcean, type TokenBehaviour } from './fake-digitalocean.js';
-import { startFakeSecretsManager, type FakeSecretsManager } from './fake-secrets-manager.js';
-import { startFakeSlack, type FakeSlack } from './fake-slack.js';
-import { startFakeSpaces, type FakeSpaces } from './fake-spaces.js';
+import { ALL_TERRAFORM_SCOPES, type FakeDigitalOcean, type TokenBehaviour } from './fake-digitalocean.js';
+import type { FakeSecretsManager } from './fake-secrets-manager.js';
+import type { FakeSlack } from './fake-slack.js';
+import type { FakeSpaces } from './fake-spaces.js';
+import { closeUpstreams, startUpstreams, upstreamEnv } from './upstreams.js';
 import { fakeBotToken, invoke, loadSlackHandler, type InvokeResult } from './harness.js';
 import {
   blockActionPayload,
@@ -69,21 +70,10 @@ const BLOCK_OF: Readonly<Record<keyof FormValues, string>> = FIELD;
 export async function startWorld(extraEnv: Record<string, string | undefined> = {}): Promise<World> {
   const secret = randomSigningSecret();
   const botToken = fakeBotToken();
-  const [slack, digitalocean, spaces, secretsManager] = await Promise.all([
-    startFakeSlack(botToken),
-    startFakeDigitalOcean(),
-    startFakeSpaces(),
-    startFakeSecretsManager(),
-  ]);
+  const upstreams = await startUpstreams(botToken);
+  const { slack, digitalocean, spaces, secretsManager } = upstreams;
   const env = {
-    SLACK_SIGNING_SECRET: secret,
-    SLACK_BOT_TOKEN: botToken,
-    SLACK_API_URL: slack.apiUrl,
-    DO_API_URL: digitalocean.url,
-    DO_TOKEN_INFO_URL: digitalocean.tokenInfoUrl,
-    SPACES_ENDPOINT_URL: spaces.url,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
-    AWS_REGION: 'us-east-1',
+    ...upstreamEnv(upstreams, { signingSecret: secret, botToken }),
     LOG_LEVEL: 'warn',
     ALLOWED_USER_IDS: USER_ID,
     ...extraEnv,
@@ -121,7 +111,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
       return { environment: 'prod', token, expiry: 'never', accessKey, secretKey, region: 'nyc3', ...(bucket ? { bucket } : {}) };
     },
     close: async () => {
-      await Promise.all([slack.close(), digitalocean.close(), spaces.close(), secretsManager.close()]);
+      await closeUpstreams(upstreams);
     },
   };
   return world;
