@@ -154,6 +154,19 @@ describe('Secrets Manager faults', () => {
   });
 });
 
+describe('the 3-second budget', () => {
+  it('counts from the request\'s arrival at API Gateway, so a slow cold start leaves less time to save', async () => {
+    world.secretsManager.fail('CreateSecret', { delayMs: 4000 }, 3);
+    const view = await world.openModal();
+    const event = signedEvent({ secret: world.secret, body: interactionBody(fillForm(view, { ...world.validCredentials(), environment: 'prod' })) });
+    const arrived = Date.now() - 1500; // 1.5 s went by before the handler ran (a cold start)
+    event.requestContext.timeEpoch = arrived;
+    const res = await world.send(event);
+    expect(Date.now() - arrived).toBeLessThan(3000);
+    expect((res.json?.errors as Record<string, string>).environment).toContain('did not answer');
+  });
+});
+
 describe('/do-creds status', () => {
   it('lists every set from tags alone, with fingerprint, expiry and days left, submitter and last check', async () => {
     const prod = await store('prod', { expiresInSeconds: 10 * 86400 });

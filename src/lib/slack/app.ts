@@ -13,7 +13,6 @@ import { parseCommand } from '../command.js';
 import type { Config } from '../config.js';
 import type { CredentialStore, StoredSet } from '../credential-set.js';
 import { toBoltLogger, type Logger } from '../logger.js';
-import { isSpacesRegion, spacesEndpoint } from '../regions.js';
 import type { ValidationDeps } from '../validation.js';
 import { refusal, type GateDeps } from './access-gate.js';
 import { ROTATE_FROM_ALERT_ACTION } from './alerts.js';
@@ -28,7 +27,7 @@ import { statusBlocks } from './status-view.js';
 import { storeFaultText } from './store-messages.js';
 import { handleSubmission } from './submission.js';
 
-/** Time from a submission's arrival until saving must stop, leaving room for the answer. */
+/** Time from a request's arrival until saving must stop, leaving room for the answer. */
 const SUBMISSION_DEADLINE_MS = 2_400;
 
 export interface SlackAppDeps {
@@ -45,7 +44,12 @@ export interface SlackApp {
 
 export function createSlackApp({ config, logger, validation, store }: SlackAppDeps): SlackApp {
   const boltLogger = toBoltLogger(logger);
-  const receiver = new AwsLambdaReceiver({ signingSecret: config.slack.signingSecret, logger: boltLogger });
+  const receiver = new AwsLambdaReceiver({
+    signingSecret: config.slack.signingSecret,
+    logger: boltLogger,
+    // Slack's 3 seconds run from the request's arrival (cold start included), not from a listener's start.
+    customPropertiesExtractor: (event: { requestContext?: { timeEpoch?: number } }) => ({ receivedAt: arrivalTime(event) }),
+  });
   const app = new App({
     receiver,
     logger: boltLogger,
@@ -94,10 +98,7 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
         return ack(await statusMessage(manage, name));
       case 'terraform': {
         const found = await lookUpEnvironment(manage, name, 'terraform', arg);
-        if (found.kind === 'answer') return ack(found.message);
-        const m = found.set.metadata;
-        const endpoint = isSpacesRegion(m.spacesRegion) ? spacesEndpoint(m.spacesRegion) : 'https://REGION.digitaloceanspaces.com';
-        return ack(terraformMessage(found.set, config.store.region, endpoint, m.spacesBucket));
+        return ack(found.kind === 'answer' ? found.message : terraformMessage(found.set, manage.awsRegion));
       }
       case 'delete': {
         const found = await lookUpEnvironment(manage, name, 'delete', arg);
@@ -170,7 +171,7 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
       alertChannelId: config.alertChannelId,
       auditChannelId: config.auditChannelId,
       fingerprintKey: config.fingerprintKey,
-      deadlineMs: SUBMISSION_DEADLINE_MS,
+      deadline: Number(context.receivedAt) + SUBMISSION_DEADLINE_MS,
       // A retried delivery saves idempotently but must not confirm or audit twice.
       isRetry: context.retryNum !== undefined,
     });
@@ -201,6 +202,13 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
   });
 
   return { app, receiver };
+}
+
+/** When API Gateway received the request; now, if that is missing or implausible (clock skew). */
+function arrivalTime(event: { requestContext?: { timeEpoch?: number } }): number {
+  const now = Date.now();
+  const at = event.requestContext?.timeEpoch;
+  return typeof at === 'number' && at <= now && now - at < 10_000 ? at : now;
 }
 
 function commandSubject(command: SlashCommand): Subject {

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { CredentialStore, StoredSet } from '../credential-set.js';
 import { environmentProblem } from '../credential-input.js';
 import { isoDay } from '../expiry.js';
+import { isSpacesRegion, spacesEndpoint } from '../regions.js';
 import { showFingerprint } from '../fingerprint.js';
 import { backendEnvSnippet, backendSnippet, providerSnippet } from '../terraform-snippet.js';
 import { context, ephemeral, escapeMrkdwn, header, plain, section, type EphemeralMessage } from './blocks.js';
@@ -100,8 +101,10 @@ export async function deleteSet(deps: ManageDeps, env: string): Promise<{ messag
   };
 }
 
-export function terraformMessage(set: StoredSet, awsRegion: string, spacesEndpoint: string, bucket: string | undefined): EphemeralMessage {
-  const params = { environment: set.metadata.environment, secretName: set.name, awsRegion, spacesEndpoint, bucket };
+export function terraformMessage(set: StoredSet, awsRegion: string): EphemeralMessage {
+  const m = set.metadata;
+  const endpoint = isSpacesRegion(m.spacesRegion) ? spacesEndpoint(m.spacesRegion) : 'https://REGION.digitaloceanspaces.com';
+  const params = { environment: m.environment, secretName: set.name, awsRegion, spacesEndpoint: endpoint, bucket: m.spacesBucket };
   const text = `Terraform for ${set.metadata.environment}`;
   return ephemeral(text, [
     header(`Terraform for ${set.metadata.environment}`),

@@ -19,14 +19,13 @@ export interface SubmissionDeps {
   auditChannelId: string | undefined;
   fingerprintKey: string | undefined;
   isRetry: boolean;
-  /** Everything before the answer must fit in Slack's 3 seconds; saving stops at this mark. */
-  deadlineMs: number;
+  /** Epoch milliseconds at which saving must stop so that Slack gets its answer within 3 seconds. */
+  deadline: number;
 }
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 export async function handleSubmission({ ack, body, view, client }: Args, deps: SubmissionDeps): Promise<void> {
-  const started = Date.now();
   const user = body.user.id;
   const metadata = parseModalMetadata(view.private_metadata);
   const result = await validateSubmission(readSubmission(view.state.values), deps.validation);
@@ -37,7 +36,7 @@ export async function handleSubmission({ ack, body, view, client }: Args, deps: 
   }
   const set = result.set;
   const now = deps.validation.now();
-  const remaining = Math.max(250, deps.deadlineMs - (Date.now() - started));
+  const remaining = Math.max(250, deps.deadline - Date.now());
   const tokenHmac = deps.fingerprintKey ? keyedFingerprint(deps.fingerprintKey, set.token) : undefined;
   const version = newVersion(set, user, metadata.channelId ?? deps.alertChannelId, view.id, now, tokenHmac);
   const saved = await deps.store.save(version, AbortSignal.timeout(remaining));
@@ -109,7 +108,7 @@ function confirmation(set: ValidatedCredentialSet, secretName: string, created: 
       ...credentialSummaryBlocks(set, now),
       section(
         `Stored in ${storeName} as \`${secretName}\` (keys \`do_token\`, \`do_access_key\`, \`do_secret_key\`).` +
-          (created ? '' : ' The previous version is kept as `AWSPREVIOUS` in case you need to roll back.'),
+          (created ? '' : ' The previous version is kept, so a bad rotation can be rolled back.'),
       ),
       context(`Run \`/do-creds terraform ${set.environment}\` for the Terraform that reads it.`),
     ],
