@@ -5,38 +5,23 @@ import { isoDay } from '../expiry.js';
 import { showFingerprint } from '../fingerprint.js';
 import type { Logger } from '../logger.js';
 import { context, escapeMrkdwn, plain, section } from './blocks.js';
-import { classifySlackError, faultLabel } from './slack-errors.js';
+import { postOrDm } from './notify.js';
 
 /** Expiry and health alerts as channel messages, with a one-click way to rotate. */
 
 export const ROTATE_FROM_ALERT_ACTION = 'rotate_from_alert';
 export const TOKEN_GUIDE_URL = 'https://docs.digitalocean.com/reference/api/create-personal-access-token/';
 
-const FALL_BACK_TO_DM = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
-
 export function createSlackAlertSender(client: WebClient, logger: Logger, fallbackChannel: string | undefined): AlertSender {
   return {
-    async send(alert) {
-      const { text, blocks } = alertMessage(alert);
-      const submitter = alert.set.metadata.submittedBy;
+    send(alert) {
+      const message = alertMessage(alert);
+      const submitter = alert.set.metadata.submittedBy || undefined;
       const channel = alert.set.metadata.alertChannel ?? fallbackChannel ?? submitter;
-      const environment = alert.set.metadata.environment;
-      try {
-        await client.chat.postMessage({ channel, text, blocks });
-        return true;
-      } catch (error) {
-        const fault = classifySlackError(error);
-        const canFallBack = fault.kind === 'platform' && FALL_BACK_TO_DM.has(fault.error) && submitter !== '' && channel !== submitter;
-        logger.warn({ event: 'alert_post_failed', environment, fault: faultLabel(fault), fallback: canFallBack ? 'dm' : 'none' }, 'alert not posted');
-        if (!canFallBack) return false;
-      }
-      try {
-        await client.chat.postMessage({ channel: submitter, text, blocks });
-        return true;
-      } catch (error) {
-        logger.warn({ event: 'alert_dm_failed', environment, fault: faultLabel(classifySlackError(error)) }, 'alert DM not sent');
-        return false;
-      }
+      const first = channel === undefined ? undefined : () => client.chat.postMessage({ channel, ...message });
+      // No second try at the same person when the alert was already meant for their DM.
+      const dmUser = channel === submitter ? undefined : submitter;
+      return postOrDm(client, logger, first, dmUser, message, { what: 'alert', fields: { environment: alert.set.metadata.environment } });
     },
   };
 }

@@ -6,38 +6,59 @@ import { classifySlackError, faultLabel } from './slack-errors.js';
 
 /** Messages the bot sends on its own: private notes to one person, and the audit trail. */
 
+/** Slack errors meaning the bot cannot post where it tried; a direct message still reaches the person. */
 const NOT_REACHABLE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'user_not_in_channel']);
+
+interface Message {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/**
+ * Posts with `first`; where Slack says the bot cannot post there (or there is no `first`), sends
+ * the message to `dmUser` directly instead. Failures are logged as `{what}_failed`,
+ * `{what}_fallback_dm` and `{what}_dm_failed`, with `fields` (never the message).
+ */
+export async function postOrDm(
+  client: WebClient,
+  logger: Logger,
+  first: (() => Promise<unknown>) | undefined,
+  dmUser: string | undefined,
+  message: Message,
+  log: { what: string; fields?: Record<string, unknown> },
+): Promise<boolean> {
+  if (first !== undefined) {
+    try {
+      await first();
+      return true;
+    } catch (error) {
+      const fault = classifySlackError(error);
+      const reachable = !(fault.kind === 'platform' && NOT_REACHABLE.has(fault.error));
+      if (reachable || dmUser === undefined) {
+        logger.warn({ event: `${log.what}_failed`, ...log.fields, fault: faultLabel(fault) }, 'message not posted');
+        return false;
+      }
+      logger.info({ event: `${log.what}_fallback_dm`, ...log.fields, fault: faultLabel(fault) }, 'channel not reachable, sending a DM');
+    }
+  }
+  if (dmUser === undefined) return false;
+  try {
+    await client.chat.postMessage({ channel: dmUser, ...message });
+    return true;
+  } catch (error) {
+    logger.warn({ event: `${log.what}_dm_failed`, ...log.fields, fault: faultLabel(classifySlackError(error)) }, 'direct message not sent');
+    return false;
+  }
+}
 
 /**
  * An ephemeral message in the channel the person worked from; where the bot cannot post there
  * (not a member, archived, no channel at all), a direct message instead.
  */
-export async function tellPrivately(
-  client: WebClient,
-  logger: Logger,
-  to: { user: string; channel: string | undefined },
-  message: { text: string; blocks: KnownBlock[] },
-): Promise<boolean> {
-  if (to.channel !== undefined) {
-    try {
-      await client.chat.postEphemeral({ channel: to.channel, user: to.user, ...message });
-      return true;
-    } catch (error) {
-      const fault = classifySlackError(error);
-      if (!(fault.kind === 'platform' && NOT_REACHABLE.has(fault.error))) {
-        logger.warn({ event: 'post_ephemeral_failed', fault: faultLabel(fault) }, 'could not post the private message');
-        return false;
-      }
-      logger.info({ event: 'post_ephemeral_fallback_dm', fault: faultLabel(fault) }, 'channel not reachable, sending a DM');
-    }
-  }
-  try {
-    await client.chat.postMessage({ channel: to.user, ...message });
-    return true;
-  } catch (error) {
-    logger.warn({ event: 'post_dm_failed', fault: faultLabel(classifySlackError(error)) }, 'could not send the direct message');
-    return false;
-  }
+export function tellPrivately(client: WebClient, logger: Logger, to: { user: string; channel: string | undefined }, message: Message): Promise<boolean> {
+  const channel = to.channel;
+  const first = channel === undefined ? undefined : () => client.chat.postEphemeral({ channel, user: to.user, ...message });
+  return postOrDm(client, logger, first, to.user, message, { what: 'post_ephemeral' });
 }
 
 export interface AuditEntry {
