@@ -83,6 +83,14 @@ describe('terminal mode', () => {
     expect(await drive(['/do-creds status'], options)).toContain('*prod*: token');
   });
 
+  it('refuses a submit argument that is not field=value, without repeating it', async () => {
+    const pasted = fakeDoToken();
+    const error = await drive(['submit', pasted], options).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('must be field=value');
+    expect((error as Error).message).not.toContain(pasted);
+  });
+
   it('shows field errors as text', async () => {
     await drive(['click', 'open_credentials_modal'], options);
     const out = await drive(['submit', 'environment=Bad Name', 'token=x', 'accessKey=y', 'secretKey=z'], options);

@@ -93,6 +93,10 @@ async function submitPayload(pairs: string[], history: OutboxEntry[], o: DriverO
   const opened = [...history].reverse().find((e) => e.method === 'views.open');
   if (!opened) throw new Error('No form is open: run `npm run slack -- click open_credentials_modal` first.');
   const view = opened.args.view as { callback_id: string; private_metadata: string };
+  if (pairs.some((p) => !p.includes('='))) {
+    // Not repeated: it may be a pasted secret.
+    throw new Error(`Everything after submit must be field=value (fields: ${Object.keys(FIELD).join(', ')}); leave secrets out to be asked for them.`);
+  }
   const given = new Map(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const));
   const values: Record<string, Record<string, object>> = {};
   for (const field of Object.keys(FIELD) as Field[]) {
