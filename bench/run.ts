@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createScanHandler } from '../src/lib/scan-handler.js';
 import { createSlackHandler } from '../src/lib/slack/handler.js';
 import { fakeDoToken, fakeSpacesKey } from '../test/support/credentials.js';
-import { ALL_TERRAFORM_SCOPES, startFakeDigitalOcean } from '../test/support/fake-digitalocean.js';
+import { FULL_ACCESS, startFakeDigitalOcean } from '../test/support/fake-digitalocean.js';
 import { startFakeSecretsManager } from '../test/support/fake-secrets-manager.js';
 import { closeUpstreams, startUpstreams, upstreamEnv } from '../test/support/upstreams.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
@@ -61,7 +61,7 @@ async function coldSubmission(): Promise<void> {
   for (let i = 0; i < IMPORT_RUNS; i += 1) {
     const token = fakeDoToken();
     const { accessKey, secretKey } = fakeSpacesKey();
-    digitalocean.setToken(token, { scopes: ALL_TERRAFORM_SCOPES });
+    digitalocean.setToken(token, { scopes: FULL_ACCESS });
     spaces.addKey(accessKey, { secret: secretKey });
     const env = {
       ...process.env,
@@ -108,7 +108,7 @@ async function submissions(): Promise<void> {
     for (let i = 0; i < SUBMISSION_RUNS + 1; i += 1) {
       const token = fakeDoToken();
       const { accessKey, secretKey } = fakeSpacesKey();
-      digitalocean.setToken(token, { scopes: ALL_TERRAFORM_SCOPES, delayMs: UPSTREAM_MS });
+      digitalocean.setToken(token, { scopes: FULL_ACCESS, delayMs: UPSTREAM_MS });
       spaces.addKey(accessKey, { secret: secretKey });
       const values = { environment: { environment_input: { value: `env-${i}` } }, do_token: { do_token_input: { value: token } }, token_expiry: { token_expiry_input: { selected_option: { value: 'never' } } }, spaces_access_key: { spaces_access_key_input: { value: accessKey } }, spaces_secret_key: { spaces_secret_key_input: { value: secretKey } }, spaces_region: { spaces_region_input: { selected_option: { value: 'nyc3' } } } };
       const payload = viewSubmissionPayload({ callbackId: 'credentials_submit', privateMetadata: JSON.stringify({ channelId: 'C1', mode: 'setup' }), values });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfter } from '../src/lib/digitalocean.js';
+import { retryAfter } from '../src/lib/digitalocean/client.js';
 
 describe('retryAfter', () => {
   const now = 1_800_000_000_000;

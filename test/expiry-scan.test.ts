@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
-import { ALL_TERRAFORM_SCOPES, type TokenBehaviour } from './support/fake-digitalocean.js';
+import { FULL_ACCESS, type TokenBehaviour } from './support/fake-digitalocean.js';
 import { captureOutput, loadScanHandler, type ScanHandler } from './support/harness.js';
 import { blockActionPayload, interactionBody, signedEvent } from './support/slack-request.js';
 import { startWorld, type World } from './support/world.js';
@@ -33,7 +33,7 @@ interface Seeded {
 function seed(env: string, expiresInDays: number | undefined, o: { channel?: string | null; behaviour?: Partial<TokenBehaviour>; alerted?: number } = {}): Seeded {
   const token = fakeDoToken();
   const { accessKey, secretKey } = fakeSpacesKey();
-  world.digitalocean.setToken(token, { scopes: ALL_TERRAFORM_SCOPES, ...o.behaviour });
+  world.digitalocean.setToken(token, { scopes: FULL_ACCESS, ...o.behaviour });
   const expiry = expiresInDays === undefined ? 'never' : new Date(NOW + expiresInDays * DAY).toISOString().slice(0, 10);
   const tags = [
     { Key: 'do-creds:environment', Value: env },

@@ -30,6 +30,8 @@ interface Case {
   field: string;
   message: string;
   log: string;
+  /** The cause in the log line's one structured field, so an operator can tell an outage from a typo. */
+  cause?: Record<string, string>;
 }
 
 const credentials = (behaviour: Parameters<World['validCredentials']>[0] = {}, bucket?: string): FormValues => ({
@@ -38,15 +40,15 @@ const credentials = (behaviour: Parameters<World['validCredentials']>[0] = {}, b
 });
 
 const cases: Case[] = [
-  { name: 'DigitalOcean timeout', arrange: () => credentials({ delayMs: 5000 }), field: 'do_token', message: 'DigitalOcean did not answer', log: 'submission_invalid' },
-  { name: 'DigitalOcean 5xx', arrange: () => credentials({ fault: 'server_error' }), field: 'do_token', message: 'DigitalOcean did not answer', log: 'submission_invalid' },
-  { name: 'DigitalOcean 429', arrange: () => credentials({ fault: 'rate_limited' }), field: 'do_token', message: 'rate limiting', log: 'submission_invalid' },
-  { name: 'DigitalOcean malformed JSON', arrange: () => credentials({ fault: 'malformed' }), field: 'do_token', message: 'DigitalOcean did not answer', log: 'submission_invalid' },
-  { name: 'DigitalOcean 401', arrange: () => credentials({ fault: 'unauthorized' }), field: 'do_token', message: 'rejected this token', log: 'submission_invalid' },
-  { name: 'Spaces timeout', arrange: () => (world.spaces.setFault({ delayMs: 5000 }), credentials()), field: 'spaces_access_key', message: 'did not answer', log: 'submission_invalid' },
-  { name: 'Spaces 5xx', arrange: () => (world.spaces.setFault({ status: 500 }), credentials()), field: 'spaces_access_key', message: 'did not answer', log: 'submission_invalid' },
-  { name: 'Spaces SlowDown', arrange: () => (world.spaces.setFault({ status: 503 }), credentials()), field: 'spaces_access_key', message: 'rate limiting', log: 'submission_invalid' },
-  { name: 'Spaces reset connection', arrange: () => (world.spaces.setFault({ reset: true }), credentials()), field: 'spaces_access_key', message: 'did not answer', log: 'submission_invalid' },
+  { name: 'DigitalOcean timeout', arrange: () => credentials({ delayMs: 5000 }), field: 'do_token', message: "DigitalOcean's API did not answer in time", log: 'submission_invalid', cause: { digitalocean: 'timeout' } },
+  { name: 'DigitalOcean 5xx', arrange: () => credentials({ fault: 'server_error' }), field: 'do_token', message: 'server error (5xx), an outage on its side', log: 'submission_invalid', cause: { digitalocean: 'server_error' } },
+  { name: 'DigitalOcean 429', arrange: () => credentials({ fault: 'rate_limited' }), field: 'do_token', message: 'rate limiting this token right now (429)', log: 'submission_invalid', cause: { digitalocean: 'rate_limited' } },
+  { name: 'DigitalOcean malformed JSON', arrange: () => credentials({ fault: 'malformed' }), field: 'do_token', message: 'not its usual JSON', log: 'submission_invalid', cause: { digitalocean: 'bad_response' } },
+  { name: 'DigitalOcean 401', arrange: () => credentials({ fault: 'unauthorized' }), field: 'do_token', message: 'rejected this token', log: 'submission_invalid', cause: { digitalocean: 'unauthorized' } },
+  { name: 'Spaces timeout', arrange: () => (world.spaces.setFault({ delayMs: 5000 }), credentials()), field: 'spaces_access_key', message: 'Spaces (nyc3) did not answer in time', log: 'submission_invalid', cause: { spaces: 'timeout' } },
+  { name: 'Spaces 5xx', arrange: () => (world.spaces.setFault({ status: 500 }), credentials()), field: 'spaces_access_key', message: 'server error (5xx)', log: 'submission_invalid', cause: { spaces: 'server_error' } },
+  { name: 'Spaces SlowDown', arrange: () => (world.spaces.setFault({ status: 503 }), credentials()), field: 'spaces_access_key', message: 'rate limiting', log: 'submission_invalid', cause: { spaces: 'rate_limited' } },
+  { name: 'Spaces reset connection', arrange: () => (world.spaces.setFault({ reset: true }), credentials()), field: 'spaces_access_key', message: 'could not connect to Spaces (nyc3)', log: 'submission_invalid', cause: { spaces: 'network' } },
   { name: 'Spaces InvalidAccessKeyId', arrange: () => ({ ...credentials(), accessKey: fakeSpacesKey().accessKey }), field: 'spaces_access_key', message: 'does not know this access key', log: 'submission_invalid' },
   { name: 'Spaces SignatureDoesNotMatch', arrange: () => ({ ...credentials(), secretKey: fakeSpacesKey().secretKey }), field: 'spaces_secret_key', message: 'does not belong', log: 'submission_invalid' },
   { name: 'Spaces NoSuchBucket', arrange: () => ({ ...credentials(), bucket: 'nope-bucket' }), field: 'spaces_bucket', message: 'no bucket with this name', log: 'submission_invalid' },
@@ -83,15 +85,16 @@ describe('upstream faults during a submission', () => {
     expect(res.json?.response_action).toBe('errors');
     expect((res.json?.errors as Record<string, string>)[c.field]).toContain(c.message);
     expect(output.lines().some((l) => l.event === c.log)).toBe(true);
+    if (c.cause) expect(output.lines().find((l) => l.event === 'submission_invalid')?.causes).toMatchObject(c.cause);
     expect(world.secretsManager.currentValue('do-creds/prod')?.do_token).toBe(previousToken);
   });
 });
 
 describe('refused connections', () => {
   it.each([
-    ['DigitalOcean', { DO_API_URL: 'http://127.0.0.1:9', DO_TOKEN_INFO_URL: 'http://127.0.0.1:9/info' }, 'do_token', 'DigitalOcean did not answer'],
-    ['Spaces', { SPACES_ENDPOINT_URL: 'http://127.0.0.1:9' }, 'spaces_access_key', 'did not answer'],
-  ])('%s refusing connections is "did not answer", never a crash', async (_name, env, field, message) => {
+    ['DigitalOcean', { DO_API_URL: 'http://127.0.0.1:9', DO_TOKEN_INFO_URL: 'http://127.0.0.1:9/info' }, 'do_token', "could not connect to DigitalOcean's API"],
+    ['Spaces', { SPACES_ENDPOINT_URL: 'http://127.0.0.1:9' }, 'spaces_access_key', 'could not connect to Spaces'],
+  ])('%s refusing connections is "could not connect", never a crash', async (_name, env, field, message) => {
     const isolated = await startWorld(env);
     try {
       const res = await isolated.submit({ ...isolated.validCredentials(), environment: 'prod' });

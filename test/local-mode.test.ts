@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drive, type DriverOptions } from '../src/local/driver.js';
 import { startLocalServer, type LocalServer } from '../src/local/server.js';
 import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
-import { ALL_TERRAFORM_SCOPES, startFakeDigitalOcean, type FakeDigitalOcean } from './support/fake-digitalocean.js';
+import { FULL_ACCESS, startFakeDigitalOcean, type FakeDigitalOcean } from './support/fake-digitalocean.js';
 import { startFakeSpaces, type FakeSpaces } from './support/fake-spaces.js';
 
 /** `npm start` without a Slack app, driven like `npm run slack -- ...`, storing in the file store. */
@@ -66,7 +66,7 @@ describe('terminal mode', () => {
 
     const token = fakeDoToken();
     const { accessKey, secretKey } = fakeSpacesKey();
-    digitalocean.setToken(token, { scopes: ALL_TERRAFORM_SCOPES, expiresInSeconds: null });
+    digitalocean.setToken(token, { scopes: FULL_ACCESS, expiresInSeconds: null });
     spaces.addKey(accessKey, { secret: secretKey });
     answers = { 'DigitalOcean API token (dop_v1_...): ': token, 'Spaces access key: ': accessKey, 'Spaces secret key: ': secretKey };
 

@@ -69,7 +69,7 @@ describe('saving a validated submission', () => {
     expect(posted?.args.channel).toBe(CHANNEL_ID);
     expect(posted?.args.user).toBe(USER_ID);
     const text = JSON.stringify(posted?.args);
-    for (const part of ['Saved: prod', 'platform@example.test', `…${v.token.slice(-4)}`, v.accessKey, 'never expires', '26 of 26', '`do-creds/prod`']) {
+    for (const part of ['Saved: prod', 'platform@example.test', `…${v.token.slice(-4)}`, v.accessKey, 'never expires', 'Full Access', '`do-creds/prod`']) {
       expect(text).toContain(part);
     }
     expect(text).not.toContain(v.token);

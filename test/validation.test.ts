@@ -1,12 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
-import { ALL_TERRAFORM_SCOPES } from './support/fake-digitalocean.js';
+import { customScopes } from './support/fake-digitalocean.js';
 import { captureOutput, type InvokeResult } from './support/harness.js';
 import { startWorld, type FormValues, type World } from './support/world.js';
 
+/** `strict` requires a Terraform stack's scopes; every other environment has no policy. */
+const STACK = ['droplet:create', 'droplet:delete', 'vpc:create', 'vpc:delete', 'database:create', 'database:delete'];
 let world: World;
 beforeAll(async () => {
-  world = await startWorld();
+  world = await startWorld({ SCOPE_POLICY: JSON.stringify({ environments: { strict: { require: STACK } } }) });
 });
 afterEach(() => {
   world.slack.reset();
@@ -36,7 +38,8 @@ function expectNoSecretIn(text: string, values: FormValues): void {
   }
 }
 
-const withoutScopes = (...drop: string[]) => ALL_TERRAFORM_SCOPES.filter((s) => !drop.includes(s));
+/** A custom token holding the stack's scopes (and those the control panel adds) except `drop`. */
+const withoutScopes = (...drop: string[]) => customScopes('account:read', ...STACK).filter((s) => !drop.includes(s));
 
 describe('a valid submission', () => {
   it('passes every check, and the confirmation shows what was checked without a secret', async () => {
@@ -46,7 +49,7 @@ describe('a valid submission', () => {
     expect(text).toContain('Saved: prod');
     expect(text).toContain(values.token.slice(-4));
     expect(text).toContain('ops@example.test');
-    expect(text).toContain('26 of 26 present');
+    expect(text).toContain('Full Access');
     expect(text).toContain(values.accessKey);
     expectNoSecretIn(res.body + text, values);
     expect(world.digitalocean.requests.every((r) => r.authorization === `Bearer ${values.token}`)).toBe(true);
@@ -73,11 +76,11 @@ describe('a valid submission', () => {
     expect(text).toContain('(from DigitalOcean)');
   });
 
-  it('falls back to read probes when the token-info endpoint fails, and marks write scopes unverified', async () => {
+  it('falls back to read probes when the token-info endpoint fails, and marks write scopes unconfirmed', async () => {
     const values = world.validCredentials({ tokenInfo: 'server_error' });
-    const text = viewText(await world.submit({ ...values, expiry: '30d' }));
+    const text = viewText(await world.submit({ ...values, environment: 'strict', expiry: '30d' }));
     expect(text).toContain('checked with read-only calls');
-    expect(text).toContain('Not verifiable');
+    expect(text).toContain('Not confirmed');
     expect(text).toContain('droplet:create');
     expect(text).not.toContain('(from DigitalOcean)');
     expect(world.digitalocean.requests.some((r) => r.path.startsWith('/v2/droplets?per_page=1'))).toBe(true);
@@ -107,15 +110,16 @@ describe('a valid submission', () => {
 describe('missing scopes', () => {
   it('names the write scopes DigitalOcean reports missing, on the token field', async () => {
     const values = world.validCredentials({ scopes: withoutScopes('droplet:create', 'vpc:delete') });
-    const errors = errorsOf(await world.submit(values));
-    expect(errors.do_token).toContain('droplet:create, vpc:delete');
+    const errors = errorsOf(await world.submit({ ...values, environment: 'strict' }));
+    expect(errors.do_token).toContain('strict requires scopes this token lacks: droplet:create, vpc:delete.');
+    expect(errors.do_token).toContain('/do-creds scopes strict');
     expect(Object.keys(errors)).toEqual(['do_token']);
   });
 
   it('finds a missing read scope with probes when token info is unavailable, and its write scopes with it', async () => {
-    const values = world.validCredentials({ scopes: withoutScopes('database:read'), tokenInfo: 'server_error' });
-    const errors = errorsOf(await world.submit(values));
-    expect(errors.do_token).toContain('database:read, database:create, database:update, database:delete');
+    const values = world.validCredentials({ scopes: withoutScopes('database:read', 'database:create', 'database:delete'), tokenInfo: 'server_error' });
+    const errors = errorsOf(await world.submit({ ...values, environment: 'strict' }));
+    expect(errors.do_token).toContain('lacks: database:create, database:delete.');
   });
 });
 
@@ -170,6 +174,8 @@ describe('local checks (no network call)', () => {
     const errors = errorsOf(await world.submit({ ...world.validCredentials(), environment: 'Prod_EU', bucket: 'My_Bucket' }));
     expect(errors.environment).toContain('lowercase letters, digits and dashes');
     expect(errors.spaces_bucket).toContain('3 to 63 lowercase letters');
+    const dots = errorsOf(await world.submit({ ...world.validCredentials(), bucket: 'tf..state' }));
+    expect(dots.spaces_bucket).toContain('single dots');
   });
 
   it('refuses an expiry date in the past', async () => {
@@ -204,10 +210,12 @@ describe('DigitalOcean faults', () => {
     ['a server error (500)', 'server_error'],
     ['malformed JSON', 'malformed'],
     ['a reset connection', 'reset'],
-  ] as const)('says DigitalOcean did not answer and nothing was saved, on %s', async (_label, fault) => {
+  ] as const)('names the cause and says nothing was saved, on %s', async (_label, fault) => {
     const values = world.validCredentials({ fault });
     const errors = errorsOf(await world.submit(values));
-    expect(errors.do_token).toBe('DigitalOcean did not answer in time. Nothing was saved; please try again.');
+    const cause = { server_error: 'server error (5xx)', malformed: 'not its usual JSON', reset: 'could not connect' }[fault];
+    expect(errors.do_token).toContain(cause);
+    expect(errors.do_token).toContain('Nothing was saved');
   });
 
   it('answers before Slack\'s 3 seconds when DigitalOcean hangs', async () => {
@@ -263,7 +271,7 @@ describe('Spaces checks over the S3 API', () => {
 
   it('says Spaces did not answer on a server error, and is rate limited on SlowDown', async () => {
     world.spaces.setFault({ status: 500 });
-    expect(errorsOf(await world.submit(world.validCredentials())).spaces_access_key).toContain('did not answer');
+    expect(errorsOf(await world.submit(world.validCredentials())).spaces_access_key).toContain('server error (5xx)');
     world.spaces.setFault({ status: 503 });
     expect(errorsOf(await world.submit(world.validCredentials())).spaces_access_key).toContain('rate limiting');
   });
@@ -288,7 +296,7 @@ describe('no secret leaks from validation', () => {
         [{ fault: 'rate_limited' }, {}, undefined],
         [{ fault: 'server_error' }, {}, undefined],
         [{ fault: 'malformed' }, {}, undefined],
-        [{ scopes: withoutScopes('droplet:create') }, {}, undefined],
+        [{ scopes: withoutScopes('droplet:create') }, { environment: 'strict' }, undefined],
         [{}, { secretKey: fakeSpacesKey().secretKey }, undefined],
         [{}, { bucket: 'missing-bucket' }, undefined],
         [{}, {}, { status: 500 }],

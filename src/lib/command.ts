@@ -1,6 +1,6 @@
 /** Parsing of the slash command's text: `/do-creds <subcommand> [argument]`. */
 
-export const SUBCOMMANDS = ['help', 'setup', 'status', 'rotate', 'delete', 'terraform'] as const;
+export const SUBCOMMANDS = ['help', 'setup', 'status', 'rotate', 'delete', 'terraform', 'scopes'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export type ParsedCommand =

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AccessConfig } from './access.js';
 import { DEFAULT_THRESHOLDS } from './expiry.js';
-import { DEFAULT_REQUIRED_SCOPES, SCOPE_PATTERN } from './scopes.js';
+import { parseScopePolicy, type ScopePolicy } from './scope-policy.js';
 
 /**
  * Configuration is read from the environment once, at cold start. Names of missing or invalid
@@ -35,17 +35,6 @@ const httpUrl = z
   .refine((v) => /^https?:\/\//i.test(v), 'must be an http(s) URL');
 
 const timeoutMs = (fallback: number) => z.coerce.number().int().min(50).max(10_000).default(fallback);
-
-const scopeList = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const scopes = (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (scopes.length === 0) return [...DEFAULT_REQUIRED_SCOPES];
-    const bad = scopes.filter((s) => !SCOPE_PATTERN.test(s));
-    if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `has scopes not of the form resource:action: ${bad.join(', ')}` });
-    return scopes;
-  });
 
 /** `off` disables the undocumented token-info call; empty means DigitalOcean's own address. */
 const tokenInfoUrl = z
@@ -86,7 +75,10 @@ const envSchema = z.object({
   DO_TOKEN_INFO_URL: tokenInfoUrl,
   DO_API_TIMEOUT_MS: timeoutMs(1_500),
   DO_TOKEN_INFO_TIMEOUT_MS: timeoutMs(1_000),
-  REQUIRED_SCOPES: scopeList,
+  REQUIRED_SCOPES: optionalString,
+  SCOPE_POLICY: optionalString,
+  /** How long validation waits for token info before it starts read probes as well. */
+  DO_TOKEN_INFO_HEDGE_MS: z.coerce.number().int().min(0).max(5_000).default(400),
   SPACES_ENDPOINT_URL: z
     .string()
     .trim()
@@ -149,7 +141,7 @@ export interface DigitalOceanConfig {
   tokenInfoUrl: string | undefined;
   timeoutMs: number;
   tokenInfoTimeoutMs: number;
-  requiredScopes: string[];
+  tokenInfoHedgeMs: number;
 }
 
 export interface SpacesConfig {
@@ -185,6 +177,7 @@ export interface Config {
   alertChannelId: string | undefined;
   auditChannelId: string | undefined;
   digitalocean: DigitalOceanConfig;
+  scopePolicy: ScopePolicy;
   spaces: SpacesConfig;
   logLevel: (typeof LOG_LEVELS)[number];
   devMode: boolean;
@@ -205,7 +198,9 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`);
   if (role === 'slack' && !env.SLACK_SIGNING_SECRET?.trim()) problems.unshift('SLACK_SIGNING_SECRET is required');
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const policy = parseScopePolicy(env.SCOPE_POLICY, env.REQUIRED_SCOPES);
+  if (!policy.ok) problems.push(...policy.problems);
+  if (!parsed.success || !policy.ok || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   if ((e.LOG_LEVEL === 'debug' || e.LOG_LEVEL === 'trace') && !e.DO_CREDS_DEV_MODE) {
     // Bolt's Lambda receiver logs whole request bodies (submitted credentials included) at debug.
@@ -251,8 +246,9 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
       timeoutMs: e.DO_API_TIMEOUT_MS,
       // The token-info call must never be what keeps Slack waiting.
       tokenInfoTimeoutMs: Math.min(e.DO_TOKEN_INFO_TIMEOUT_MS, e.DO_API_TIMEOUT_MS),
-      requiredScopes: e.REQUIRED_SCOPES,
+      tokenInfoHedgeMs: e.DO_TOKEN_INFO_HEDGE_MS,
     },
+    scopePolicy: policy.policy,
     spaces: { endpointTemplate: e.SPACES_ENDPOINT_URL, timeoutMs: e.SPACES_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     devMode: e.DO_CREDS_DEV_MODE,

@@ -35,7 +35,8 @@ export type LocalCheck = { ok: true; input: CredentialInput } | { ok: false; err
 
 export const ENVIRONMENT_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const TOKEN_PATTERN = /^dop_v1_[0-9a-f]{64}$/;
-const BUCKET_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+// Spaces limits page: 3-63 lowercase letters, digits, dashes and dots (dots may not repeat).
+const BUCKET_PATTERN = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 // No official format: keys seen are 20 uppercase letters/digits starting DO00, secrets about 43
 // base64 characters. Checked loosely so a future format still reaches the live check.
 const ACCESS_KEY_PATTERN = /^[A-Z0-9]{16,128}$/;
@@ -56,7 +57,7 @@ export function checkLocally(raw: RawSubmission, now: Date): LocalCheck {
   set('accessKey', keyProblem);
   set('secretKey', secretProblem);
   set('region', v.region !== undefined && isSpacesRegion(v.region) ? undefined : 'Choose the region your Space is in.');
-  set('bucket', v.bucket === undefined || BUCKET_PATTERN.test(v.bucket) ? undefined : 'A bucket name is 3 to 63 lowercase letters, digits and dashes, starting and ending with a letter or digit.');
+  set('bucket', v.bucket === undefined || BUCKET_PATTERN.test(v.bucket) ? undefined : 'A bucket name is 3 to 63 lowercase letters, digits, dashes and single dots, starting and ending with a letter or digit.');
 
   if (Object.keys(errors).length > 0 || 'error' in expiry) return { ok: false, errors };
   return {
@@ -157,8 +158,9 @@ function secretKeyProblem(secret: string | undefined, isKey: boolean, key: strin
   return undefined;
 }
 
+/** Key ids are commonly DO00 + 16 characters; 40-character DO00… ids are seen too. */
 function looksLikeAccessKey(value: string): boolean {
-  return /^DO[A-Z0-9]{14,30}$/.test(value);
+  return /^DO[A-Z0-9]{14,38}$/.test(value);
 }
 
 function looksLikeSecret(value: string): boolean {

@@ -1,3 +1,5 @@
+import type { TokenAccess } from './digitalocean/scopes.js';
+
 /**
  * A stored credential set: the secret value Terraform reads, and the non-secret metadata kept
  * beside it (as tags in Secrets Manager) so that listing and scanning never read a secret.
@@ -25,6 +27,8 @@ export interface SetMetadata {
   tokenFingerprint: string;
   /** Keyed HMAC of the token for the audit trail (FINGERPRINT_HMAC_KEY), if configured. */
   tokenHmac?: string | undefined;
+  /** What kind of token it is (Full Access, Read Only, custom scopes) as last checked; undefined if never recorded. */
+  tokenAccess?: TokenAccess | undefined;
   spacesKeyId: string;
   spacesRegion: string;
   spacesBucket: string | undefined;

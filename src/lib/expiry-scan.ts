@@ -1,5 +1,5 @@
 import type { CredentialStore, StoredSet } from './credential-set.js';
-import type { DigitalOceanClient } from './digitalocean.js';
+import type { DigitalOceanClient } from './digitalocean/client.js';
 import { alertDue, daysLeft } from './expiry.js';
 import { alwaysInfo, type Logger } from './logger.js';
 
@@ -90,29 +90,76 @@ async function checkHealth(sets: StoredSet[], deps: ScanDeps, summary: ScanSumma
     summary.failures += 1;
     return;
   }
-  const gate = rateLimitGate(deps);
-  const queue = [...sets];
+  const queue = healthQueue(deps);
+  for (const set of sets) {
+    const token = read.values.get(set.metadata.environment)?.do_token;
+    if (token === undefined) summary.failures += 1;
+    else queue.add({ set, token, attempts: 0 });
+  }
   const worker = async () => {
-    for (let set = queue.shift(); set !== undefined; set = queue.shift()) {
-      const token = read.values.get(set.metadata.environment)?.do_token;
-      if (token === undefined) {
-        summary.failures += 1;
-        continue;
-      }
+    for (let job = await queue.next(); job !== undefined; job = await queue.next()) {
       try {
-        await checkOne(set, token, gate, deps, summary);
+        const result = await deps.digitalocean.getAccount(job.token);
+        if (result.kind === 'rate_limited' && queue.retryLater(job, result.retryAfterSeconds)) continue;
+        await recordCheck(job.set, result, deps, summary);
       } catch (error) {
         summary.failures += 1;
-        deps.logger.error({ event: 'scan_set_failed', environment: set.metadata.environment, error: (error as Error).name }, 'health check failed');
+        deps.logger.error({ event: 'scan_set_failed', environment: job.set.metadata.environment, error: (error as Error).name }, 'health check failed');
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(deps.healthCheckConcurrency, sets.length) }, worker));
 }
 
-async function checkOne(set: StoredSet, token: string, gate: RateLimitGate, deps: ScanDeps, summary: ScanSummary): Promise<void> {
+interface HealthJob {
+  set: StoredSet;
+  token: string;
+  attempts: number;
+}
+
+/**
+ * The health checks still to do. A 429 pauses that token only (DigitalOcean's limits are per
+ * token): its checks wait until the limit resets while other tokens' checks go on.
+ */
+function healthQueue(deps: ScanDeps) {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const maxWait = (deps.maxRateLimitWaitSeconds ?? 60) * 1000;
+  const jobs: HealthJob[] = [];
+  const pausedUntil = new Map<string, number>();
+  const readyAt = (job: HealthJob) => pausedUntil.get(job.token) ?? 0;
+  return {
+    add(job: HealthJob) {
+      jobs.push(job);
+    },
+    /** The next job whose token is not paused, waiting for one if all are; undefined when none are left. */
+    async next(): Promise<HealthJob | undefined> {
+      for (;;) {
+        if (jobs.length === 0) return undefined;
+        const now = Date.now();
+        const i = jobs.findIndex((j) => readyAt(j) <= now);
+        if (i >= 0) return jobs.splice(i, 1)[0];
+        await sleep(Math.min(...jobs.map(readyAt)) - now);
+      }
+    },
+    /** Puts a rate-limited job back for after the token's limit resets; false after three tries. */
+    retryLater(job: HealthJob, retryAfterSeconds: number): boolean {
+      if (job.attempts >= 3) return false;
+      const until = Date.now() + Math.min(retryAfterSeconds * 1000, maxWait);
+      pausedUntil.set(job.token, Math.max(pausedUntil.get(job.token) ?? 0, until));
+      jobs.push({ ...job, attempts: job.attempts + 1 });
+      deps.logger.info({ event: 'scan_rate_limited', environment: job.set.metadata.environment, waitMs: until - Date.now() }, 'DigitalOcean rate limit: pausing this token');
+      return true;
+    },
+  };
+}
+
+async function recordCheck(
+  set: StoredSet,
+  result: Awaited<ReturnType<DigitalOceanClient['getAccount']>>,
+  deps: ScanDeps,
+  summary: ScanSummary,
+): Promise<void> {
   const environment = set.metadata.environment;
-  const result = await gate.run(() => deps.digitalocean.getAccount(token));
   if (result.kind === 'unauthorized') {
     if (set.metadata.validation === 'revoked') return; // already told; stays so until rotated
     summary.revokedFound += 1;
@@ -130,7 +177,8 @@ async function checkOne(set: StoredSet, token: string, gate: RateLimitGate, deps
     return;
   }
   summary.failures += 1;
-  deps.logger.warn({ event: 'scan_check_inconclusive', environment, fault: result.kind }, 'DigitalOcean did not give an answer');
+  const cause = result.kind === 'unavailable' ? result.reason : result.kind;
+  deps.logger.warn({ event: 'scan_check_inconclusive', environment, fault: result.kind, cause }, 'DigitalOcean did not give an answer');
 }
 
 async function recordValidation(environment: string, validation: 'ok' | 'revoked', deps: ScanDeps, summary: ScanSummary): Promise<void> {
@@ -139,27 +187,4 @@ async function recordValidation(environment: string, validation: 'ok' | 'revoked
     summary.failures += 1;
     deps.logger.warn({ event: 'scan_tag_failed', environment, fault: saved.kind }, 'could not record the check');
   }
-}
-
-interface RateLimitGate {
-  run<T extends { kind: string; retryAfterSeconds?: number }>(call: () => Promise<T>): Promise<T>;
-}
-
-/** A 429 pauses every worker until DigitalOcean's limit resets, then the call is tried again. */
-function rateLimitGate(deps: ScanDeps): RateLimitGate {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const maxWait = (deps.maxRateLimitWaitSeconds ?? 60) * 1000;
-  let pausedUntil = 0;
-  return {
-    async run(call) {
-      for (let attempt = 0; ; attempt += 1) {
-        const wait = pausedUntil - Date.now();
-        if (wait > 0) await sleep(wait);
-        const result = await call();
-        if (result.kind !== 'rate_limited' || attempt >= 3) return result;
-        pausedUntil = Math.max(pausedUntil, Date.now() + Math.min((result.retryAfterSeconds ?? 1) * 1000, maxWait));
-        deps.logger.info({ event: 'scan_rate_limited', waitMs: pausedUntil - Date.now() }, 'DigitalOcean rate limit: pausing');
-      }
-    },
-  };
 }

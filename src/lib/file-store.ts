@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeTokenAccess, encodeTokenAccess } from './digitalocean/scopes.js';
 import type { CredentialStore, SecretValue, SetMetadata, StoredSet } from './credential-set.js';
 
 /**
@@ -33,7 +34,9 @@ interface Entry {
   deletionDate?: string;
 }
 
-type SerializedMetadata = Omit<SetMetadata, 'expiresAt' | 'submittedAt' | 'validatedAt'> & {
+type SerializedMetadata = Omit<SetMetadata, 'expiresAt' | 'submittedAt' | 'validatedAt' | 'tokenAccess'> & {
+  /** The same compact form as the Secrets Manager tag, checked when read back. */
+  tokenAccess?: string;
   expiresAt: string | null;
   submittedAt: string;
   validatedAt: string;
@@ -187,12 +190,20 @@ function decrypt(key: Buffer, env: string, v: Version): string {
 }
 
 function serialize(m: SetMetadata): SerializedMetadata {
-  return { ...m, expiresAt: m.expiresAt?.toISOString() ?? null, submittedAt: m.submittedAt.toISOString(), validatedAt: m.validatedAt.toISOString() };
+  const { tokenAccess, ...rest } = m;
+  return {
+    ...rest,
+    ...(tokenAccess ? { tokenAccess: encodeTokenAccess(tokenAccess) } : {}),
+    expiresAt: m.expiresAt?.toISOString() ?? null,
+    submittedAt: m.submittedAt.toISOString(),
+    validatedAt: m.validatedAt.toISOString(),
+  };
 }
 
 function deserialize(m: SerializedMetadata): SetMetadata {
   return {
     ...m,
+    tokenAccess: decodeTokenAccess(m.tokenAccess),
     expiresAt: m.expiresAt === null ? undefined : new Date(m.expiresAt),
     submittedAt: new Date(m.submittedAt),
     validatedAt: new Date(m.validatedAt),

@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { WebClient } from '@slack/web-api';
 import { ConfigError, loadConfig, type Env } from './config.js';
-import { createDigitalOceanClient } from './digitalocean.js';
+import { createDigitalOceanClient } from './digitalocean/client.js';
 import { runExpiryScan, type ScanSummary } from './expiry-scan.js';
 import { createLogger, toBoltLogger } from './logger.js';
 import { createStore } from './store.js';

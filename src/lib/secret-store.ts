@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type * as SM from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient, Tag } from '@aws-sdk/client-secrets-manager';
 import type { CredentialStore, SecretValue, SetMetadata, StoredSet, StoreFault } from './credential-set.js';
+import { decodeTokenAccess, encodeTokenAccess } from './digitalocean/scopes.js';
 import { isoDay, parseIsoDate } from './expiry.js';
 
 /**
@@ -31,6 +32,7 @@ export const TAG = {
   submittedAt: 'do-creds:submitted-at',
   tokenFingerprint: 'do-creds:token-fingerprint',
   tokenHmac: 'do-creds:token-hmac',
+  tokenAccess: 'do-creds:token-access',
   spacesKeyId: 'do-creds:spaces-key-id',
   spacesRegion: 'do-creds:spaces-region',
   spacesBucket: 'do-creds:spaces-bucket',
@@ -235,6 +237,7 @@ export function toTags(metadata: Partial<SetMetadata>): Tag[] {
   add('submittedAt', metadata.submittedAt?.toISOString());
   add('tokenFingerprint', metadata.tokenFingerprint);
   add('tokenHmac', metadata.tokenHmac);
+  add('tokenAccess', metadata.tokenAccess ? encodeTokenAccess(metadata.tokenAccess) : undefined);
   add('spacesKeyId', metadata.spacesKeyId);
   add('spacesRegion', metadata.spacesRegion);
   add('spacesBucket', metadata.spacesBucket);
@@ -267,6 +270,7 @@ export function toStoredSet(name: string, tags: Tag[] | undefined): StoredSet | 
       submittedAt: date(TAG.submittedAt) ?? new Date(0),
       tokenFingerprint: t.get(TAG.tokenFingerprint) ?? '',
       tokenHmac: t.get(TAG.tokenHmac) || undefined,
+      tokenAccess: decodeTokenAccess(t.get(TAG.tokenAccess)),
       spacesKeyId: t.get(TAG.spacesKeyId) ?? '',
       spacesRegion: t.get(TAG.spacesRegion) ?? '',
       spacesBucket: t.get(TAG.spacesBucket) || undefined,

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type * as S3 from '@aws-sdk/client-s3';
+import { transportReason } from './transport-errors.js';
 import { spacesEndpoint, type SpacesRegion } from './regions.js';
 
 /**
@@ -23,7 +24,9 @@ export type SpacesCheck =
   | { kind: 'no_such_bucket' }
   | { kind: 'access_denied'; to: 'bucket' | 'bucket_list' }
   | { kind: 'rate_limited' }
-  | { kind: 'unavailable'; reason: 'timeout' | 'network' | 'server_error' };
+  /** Spaces refuses requests signed more than 15 minutes away from its clock. */
+  | { kind: 'clock_skew' }
+  | { kind: 'unavailable'; reason: 'timeout' | 'dns' | 'network' | 'tls' | 'server_error' | 'bad_response' };
 
 export interface SpacesOptions {
   /** SPACES_ENDPOINT_URL: `https://{region}.digitaloceanspaces.com` unless configured. */
@@ -101,15 +104,20 @@ export function classifyS3Error(error: unknown, withBucket: boolean): SpacesChec
     case 'SlowDown':
     case 'TooManyRequests':
       return { kind: 'rate_limited' };
-    case 'TimeoutError':
-    case 'AbortError':
+    case 'RequestTimeTooSkewed':
+      return { kind: 'clock_skew' };
     case 'RequestTimeout':
       return { kind: 'unavailable', reason: 'timeout' };
+    case 'TimeoutError':
+    case 'AbortError':
+      return { kind: 'unavailable', reason: transportReason(error) };
   }
   if (status === 429) return { kind: 'rate_limited' };
   if (status !== undefined && status >= 500) return { kind: 'unavailable', reason: 'server_error' };
   if (status === 403) return { kind: 'access_denied', to: withBucket ? 'bucket' : 'bucket_list' };
   if (status === 404 && withBucket) return { kind: 'no_such_bucket' };
-  if (e.code === 'ETIMEDOUT') return { kind: 'unavailable', reason: 'timeout' };
-  return { kind: 'unavailable', reason: status === undefined ? 'network' : 'server_error' };
+  // No HTTP status: the request never got an answer (DNS, TLS, network, timeout).
+  if (status === undefined) return { kind: 'unavailable', reason: transportReason(error) };
+  // A 2xx the SDK could not parse, or a status S3 does not use: not Spaces' usual XML.
+  return { kind: 'unavailable', reason: status < 300 ? 'bad_response' : 'server_error' };
 }

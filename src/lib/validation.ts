@@ -1,19 +1,30 @@
-import { checkLocally, type FieldErrors, type CredentialInput, type RawSubmission } from './credential-input.js';
-import { READ_SCOPE_PROBES, type Account, type DigitalOceanClient, type Fault, type TokenInfo } from './digitalocean.js';
-import { differentDay, isoDay } from './expiry.js';
-import { isReadScope, reportFromProbes, reportFromTokenInfo, type ProbeOutcome, type ScopeReport } from './scopes.js';
+import { checkLocally, type CredentialInput, type Field, type FieldErrors, type RawSubmission } from './credential-input.js';
+import { READ_SCOPE_PROBES, type Account, type DigitalOceanClient, type Fault, type RateLimit, type Result, type TokenInfo } from './digitalocean/client.js';
+import { accessFromTokenInfo, probesFor, reportFromProbes, reportFromTokenInfo, type ProbeOutcome, type ScopeReport } from './digitalocean/scopes.js';
+import { daysLeft, differentDay, isoDay } from './expiry.js';
+import { policyFor, type EnvironmentPolicy, type ScopePolicy } from './scope-policy.js';
 import type { SpacesCheck, SpacesChecker } from './spaces.js';
+import { tokenAccessNotes, tokenFaultMessage, missingScopesMessage, spacesErrors, unverifiableMessage } from './validation-messages.js';
 
 /**
- * Validates a submission: local checks first, then every live check at once (each with its own
- * timeout, so the whole stays within the slowest one). The result is per field, for the modal.
+ * Validates a submission: local checks first, then the live ones at once, each with its own
+ * timeout. DigitalOcean gets two requests (account and token info); read probes start only when
+ * token info fails or is late, and never spend the token's last requests. The result is per field,
+ * for the modal.
  */
 
 export interface ValidationDeps {
   digitalocean: DigitalOceanClient;
   spaces: SpacesChecker;
-  requiredScopes: readonly string[];
+  policy: ScopePolicy;
+  /** How long token info may take before read probes start as well. */
+  tokenInfoHedgeMs: number;
   now: () => Date;
+}
+
+export interface Note {
+  level: 'info' | 'warning';
+  text: string;
 }
 
 export interface ValidatedCredentialSet {
@@ -26,51 +37,86 @@ export interface ValidatedCredentialSet {
   spaces: { accessKey: string; secretKey: string; region: string; endpoint: string; bucket: string | undefined };
   scopes: ScopeReport;
   /** Things the person should know that do not stop the save. */
-  notes: string[];
+  notes: Note[];
 }
 
-export type Validation = { ok: true; set: ValidatedCredentialSet } | { ok: false; errors: FieldErrors };
+/** Causes of upstream faults, for one structured log field (e.g. {digitalocean: "dns"}). */
+export type UpstreamCauses = Partial<Record<'digitalocean' | 'token_info' | 'spaces', string>>;
 
-const MAX_SCOPES_NAMED = 6;
+export type Validation =
+  | { ok: true; set: ValidatedCredentialSet; causes: UpstreamCauses }
+  | { ok: false; errors: FieldErrors; causes: UpstreamCauses };
+
+/** Never spend the last tenth of a token's window on checks: the person's Terraform shares it. */
+const RESERVED_SHARE = 0.1;
 
 export async function validateSubmission(raw: RawSubmission, deps: ValidationDeps): Promise<Validation> {
   const now = deps.now();
   const local = checkLocally(raw, now);
-  if (!local.ok) return local;
+  if (!local.ok) return { ...local, causes: {} };
   const input = local.input;
+  const rules = policyFor(deps.policy, input.environment);
 
-  const probeScopes = deps.requiredScopes.filter((s) => isReadScope(s) && s !== 'account:read' && s in READ_SCOPE_PROBES);
-  const [account, info, probes, spaces] = await Promise.all([
-    deps.digitalocean.getAccount(input.token),
-    deps.digitalocean.getTokenInfo(input.token, now),
-    Promise.all(probeScopes.map(async (s) => [s, await deps.digitalocean.probeReadScope(input.token, s)] as const)),
+  const account = deps.digitalocean.getAccount(input.token);
+  const info = deps.digitalocean.getTokenInfo(input.token, now);
+  const [accountResult, infoResult, scoped, spaces] = await Promise.all([
+    account,
+    info,
+    checkScopes(input.token, rules.require, account, info, deps),
     deps.spaces.check(input),
   ]);
+  return judge({ input, rules, now, account: accountResult, info: infoResult, scoped, spaces });
+}
 
+interface Checked {
+  input: CredentialInput;
+  rules: EnvironmentPolicy;
+  now: Date;
+  account: Awaited<ReturnType<DigitalOceanClient['getAccount']>>;
+  info: Result<{ info: TokenInfo }>;
+  scoped: ScopeCheck;
+  spaces: SpacesCheck;
+}
+
+function judge({ input, rules, now, account, info, scoped, spaces }: Checked): Validation {
   const errors: FieldErrors = {};
-  const notes: string[] = [];
+  const notes: Note[] = [];
+  const causes = upstreamCauses(account, info, spaces);
+  const set = (field: Field, message: string | undefined) => {
+    if (message !== undefined && errors[field] === undefined) errors[field] = message;
+  };
   const tokenFault = account.kind === 'ok' || account.kind === 'forbidden' ? undefined : account;
-  if (tokenFault) errors.token = tokenFaultMessage(tokenFault);
+  if (tokenFault) set('token', tokenFaultMessage(tokenFault));
 
-  const probeMap = new Map<string, ProbeOutcome>(probes);
-  probeMap.set('account:read', account.kind === 'ok' ? 'granted' : account.kind === 'forbidden' ? 'missing' : 'unknown');
-  const scopes =
-    info.kind === 'ok' ? reportFromTokenInfo(deps.requiredScopes, info.info.scopes) : reportFromProbes(deps.requiredScopes, probeMap);
-  if (!tokenFault && scopes.missing.length > 0) errors.token = missingScopesMessage(scopes.missing);
+  const report = scoped.report;
+  if (report.missing.length > 0) set('token', missingScopesMessage(input.environment, report.missing));
+  if (report.unverified.length > 0 && rules.unverifiable === 'refuse') set('token', unverifiableMessage(input.environment, report.unverified));
+  notes.push(...tokenAccessNotes(report, rules));
+  if (scoped.skippedForBudget) {
+    notes.push({ level: 'warning', text: 'This token has used most of its DigitalOcean requests for now, so do-creds did not spend more of them checking its scopes.' });
+  }
   if (account.kind === 'forbidden') {
-    notes.push('The token has no account:read scope, so the account it belongs to could not be shown.');
+    notes.push({ level: 'info', text: 'The token has no account:read scope, so the account it belongs to could not be shown.' });
   }
   if (account.kind === 'ok' && account.account.status !== 'active') {
-    notes.push(`DigitalOcean reports this account's status as "${account.account.status}": Terraform may fail until it is active again.`);
+    notes.push({ level: 'warning', text: `DigitalOcean reports this account's status as "${account.account.status}": Terraform may fail until it is active again.` });
+  }
+  for (const [field, message] of Object.entries(spacesErrors(spaces, input)) as [Field, string][]) set(field, message);
+  if (spaces.kind === 'ok' && input.bucket?.includes('.')) {
+    notes.push({
+      level: 'warning',
+      text: 'The bucket name has dots: Spaces\' TLS certificate does not cover dotted names in virtual-host addresses, so use path-style addressing (use_path_style = true, as do-creds\' Terraform does).',
+    });
   }
 
-  const spacesError = spacesErrors(spaces, input);
-  Object.assign(errors, spacesError);
-
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
   const expiry = chooseExpiry(input, info.kind === 'ok' ? info.info : undefined, notes);
+  const lifetime = lifetimeProblem(rules, expiry, input, now);
+  if (lifetime && !tokenFault) set(lifetime.field, lifetime.message);
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors, causes };
   return {
     ok: true,
+    causes,
     set: {
       environment: input.environment,
       token: input.token,
@@ -84,61 +130,112 @@ export async function validateSubmission(raw: RawSubmission, deps: ValidationDep
         endpoint: spaces.kind === 'ok' ? spaces.endpoint : '',
         bucket: input.bucket,
       },
-      scopes,
+      scopes: report,
       notes,
     },
   };
 }
 
-function tokenFaultMessage(fault: Exclude<Fault, { kind: 'forbidden' }>): string {
-  switch (fault.kind) {
-    case 'unauthorized':
-      return 'DigitalOcean rejected this token: it has expired, been revoked or been mistyped. Nothing was saved.';
-    case 'rate_limited':
-      return `DigitalOcean is rate limiting this token right now. Nothing was saved; try again in ${fault.retryAfterSeconds} seconds.`;
-    case 'unavailable':
-      return 'DigitalOcean did not answer in time. Nothing was saved; please try again.';
-  }
+interface ScopeCheck {
+  report: ScopeReport;
+  skippedForBudget: boolean;
 }
 
-function missingScopesMessage(missing: string[]): string {
-  const named = missing.slice(0, MAX_SCOPES_NAMED).join(', ');
-  const more = missing.length > MAX_SCOPES_NAMED ? ` and ${missing.length - MAX_SCOPES_NAMED} more` : '';
-  return `This token lacks scopes Terraform needs here: ${named}${more}. Scopes cannot be added to a token: generate a new one with them.`;
+/**
+ * Token info's answer when it comes within the hedge; otherwise read probes start too. Token info
+ * is awaited either way (its expiry is needed), so it still wins when it answers late: the probes
+ * are then cut short, and only used when it fails or names nothing the catalogue knows.
+ */
+async function checkScopes(
+  token: string,
+  required: readonly string[],
+  account: Promise<Awaited<ReturnType<DigitalOceanClient['getAccount']>>>,
+  info: Promise<Result<{ info: TokenInfo }>>,
+  deps: ValidationDeps,
+): Promise<ScopeCheck> {
+  const access = info.then((r) => (r.kind === 'ok' ? accessFromTokenInfo(r.info.scopes) : undefined));
+  const early = await Promise.race([access, delay(deps.tokenInfoHedgeMs).then(() => 'late' as const)]);
+  if (early !== 'late' && early !== undefined) return { report: reportFromTokenInfo(required, early), skippedForBudget: false };
+
+  const stop = new AbortController();
+  const probing = probe(token, required, account, info, deps, stop.signal);
+  const late = await access;
+  if (late === undefined) return probing;
+  stop.abort();
+  return { report: reportFromTokenInfo(required, late), skippedForBudget: false };
 }
 
-function spacesErrors(check: SpacesCheck, input: CredentialInput): FieldErrors {
-  switch (check.kind) {
-    case 'ok':
-      return {};
-    case 'invalid_access_key':
-      return { accessKey: 'Spaces does not know this access key: check it, or it may have been deleted.' };
-    case 'signature_mismatch':
-      return { secretKey: 'This secret does not belong to this access key. Copy it again; if it is lost, create a new key.' };
-    case 'no_such_bucket':
-      return { bucket: `There is no bucket with this name in ${input.region}: check the name and the region.` };
-    case 'access_denied':
-      return check.to === 'bucket'
-        ? { bucket: 'This key has no access to this bucket (keys can be limited to chosen buckets).' }
-        : { bucket: 'This key is limited to particular buckets: enter one of them here so it can be checked.' };
-    case 'rate_limited':
-      return { accessKey: 'Spaces is rate limiting requests right now. Nothing was saved; try again in a minute.' };
-    case 'unavailable':
-      return { accessKey: `Spaces (${input.region}) did not answer in time. Nothing was saved; please try again.` };
+async function probe(
+  token: string,
+  required: readonly string[],
+  accountCall: Promise<Awaited<ReturnType<DigitalOceanClient['getAccount']>>>,
+  info: Promise<Result<{ info: TokenInfo }>>,
+  deps: ValidationDeps,
+  signal: AbortSignal,
+): Promise<ScopeCheck> {
+  const account = await accountCall;
+  const outcomes = new Map<string, ProbeOutcome>([['account:read', account.kind === 'ok' ? 'granted' : account.kind === 'forbidden' ? 'missing' : 'unknown']]);
+  const wanted = probesFor(required).filter((s) => s !== 'account:read' && s in READ_SCOPE_PROBES);
+  // A token DigitalOcean rejects or is throttling gets no further requests.
+  const usable = account.kind === 'ok' || account.kind === 'forbidden';
+  const skippedForBudget = usable && wanted.length > 0 && !withinBudget(account.rateLimit, wanted.length);
+  if (usable && !skippedForBudget) {
+    const results = await Promise.all(wanted.map(async (s) => [s, await deps.digitalocean.probeReadScope(token, s, signal)] as const));
+    for (const [s, outcome] of results) outcomes.set(s, outcome);
   }
+  const answered = await info;
+  const unrecognised = answered.kind === 'ok' && accessFromTokenInfo(answered.info.scopes) === undefined;
+  const asked = required.some((s) => s === 'account:read') || wanted.length > 0;
+  return { report: reportFromProbes(required, asked ? outcomes : new Map(), unrecognised), skippedForBudget };
 }
+
+function withinBudget(rateLimit: RateLimit | undefined, requests: number): boolean {
+  if (rateLimit === undefined) return true;
+  return rateLimit.remaining - requests >= Math.ceil(rateLimit.limit * RESERVED_SHARE);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+}
+
+function upstreamCauses(account: Fault | { kind: 'ok' }, info: Result<{ info: TokenInfo }>, spaces: SpacesCheck): UpstreamCauses {
+  const causes: UpstreamCauses = {};
+  const cause = (r: { kind: string; reason?: string }) => (r.kind === 'unavailable' ? r.reason : r.kind);
+  if (account.kind !== 'ok' && account.kind !== 'forbidden') causes.digitalocean = cause(account);
+  if (info.kind !== 'ok') causes.token_info = cause(info);
+  if (spaces.kind !== 'ok') causes.spaces = cause(spaces);
+  return causes;
+}
+
+type ChosenExpiry = { expiresAt: Date | undefined; source: 'digitalocean' | 'submitted' };
 
 /** DigitalOcean's own expiry wins when it is known; the person is told when theirs differed. */
-function chooseExpiry(
-  input: CredentialInput,
-  info: TokenInfo | undefined,
-  notes: string[],
-): { expiresAt: Date | undefined; source: 'digitalocean' | 'submitted' } {
+function chooseExpiry(input: CredentialInput, info: TokenInfo | undefined, notes: Note[]): ChosenExpiry {
   if (info === undefined) return { expiresAt: input.expiresAt, source: 'submitted' };
   if (differentDay(info.expiresAt, input.expiresAt)) {
     const theirs = info.expiresAt ? `expires on ${isoDay(info.expiresAt)}` : 'never expires';
     const yours = input.expiresAt ? isoDay(input.expiresAt) : 'no expiry';
-    notes.push(`DigitalOcean says this token ${theirs}, not ${yours} as chosen in the form; do-creds uses DigitalOcean's date.`);
+    notes.push({ level: 'info', text: `DigitalOcean says this token ${theirs}, not ${yours} as chosen in the form; do-creds uses DigitalOcean's date.` });
   }
   return { expiresAt: info.expiresAt, source: 'digitalocean' };
+}
+
+/** The environment's lifetime rules; a self-reported expiry counts only where unverifiable ones are accepted. */
+function lifetimeProblem(rules: EnvironmentPolicy, expiry: ChosenExpiry, input: CredentialInput, now: Date): { field: Field; message: string } | undefined {
+  if (!rules.requireExpiry) return undefined;
+  const env = input.environment;
+  const field: Field = expiry.source === 'digitalocean' ? 'token' : 'expiry';
+  const limit = rules.maxLifetimeDays === undefined ? 'that expire' : `that expire within ${rules.maxLifetimeDays} days`;
+  if (expiry.source === 'submitted' && rules.unverifiable === 'refuse') {
+    return { field: 'token', message: `${env} only accepts tokens ${limit}, and DigitalOcean's token info did not answer to confirm this one's date. Nothing was saved; please try again in a minute.` };
+  }
+  if (expiry.expiresAt === undefined) {
+    const why = expiry.source === 'digitalocean' ? 'DigitalOcean says this token never expires' : 'The form says this token never expires';
+    return { field, message: `${env} only accepts tokens ${limit}. ${why}: generate one with an expiration.` };
+  }
+  const days = daysLeft(expiry.expiresAt, now);
+  if (rules.maxLifetimeDays !== undefined && days > rules.maxLifetimeDays) {
+    return { field, message: `${env} only accepts tokens ${limit}; this one expires on ${isoDay(expiry.expiresAt)}, in ${days} days. Generate one with a shorter expiration.` };
+  }
+  return undefined;
 }

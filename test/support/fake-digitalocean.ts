@@ -1,14 +1,25 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isReadScope, withRequired } from '../../src/lib/digitalocean/catalogue.js';
 
 /**
- * A local DigitalOcean API on 127.0.0.1 with the real wire format: `{"account": {...}}`, list
- * bodies with `links`/`meta`, error bodies `{"id": "...", "message": "..."}`, RateLimit-* headers,
- * and doctl's token-info endpoint. Behaviour is set per token.
+ * A local DigitalOcean API on 127.0.0.1 with the real wire format, every behaviour taken from a
+ * source (../shared/facts/digitalocean.md unless a comment says otherwise):
+ * - `{"account": {...}}`, list bodies with `links`/`meta`, errors `{id, message, request_id}`
+ *   (spec shared/models/error.yml);
+ * - each endpoint's scope from the OpenAPI spec's per-operation `security`, a call outside the
+ *   token's scopes answering 403 `forbidden`;
+ * - alias scopes `api:read` (every read scope) and `api:write` (every scope) for Read Only and Full
+ *   Access tokens, legacy `read`/`write` for older ones, and custom lists holding the scopes the
+ *   control panel adds with each chosen one (per-scope docs pages, "Required Scopes");
+ * - per-token limits: 250 requests a minute and 5,000 an hour, RateLimit-* headers, 429
+ *   `too_many_requests` with Retry-After; `GET /v2/account/keys` 10 a minute and
+ *   `/v2/cdn/endpoints` 5 per 10 seconds (spec description.yml);
+ * - doctl's token-info endpoint (doctl do/oauth.go): scopes, expires_in_seconds (null: never).
  */
 
 export interface TokenBehaviour {
-  /** Granted scopes; a call outside them gets 403 forbidden. */
+  /** The scopes token info reports: ['api:write'], ['api:read'], ['read','write'], or custom ones. */
   scopes: string[];
   /** null: never expires. */
   expiresInSeconds?: number | null;
@@ -17,10 +28,13 @@ export interface TokenBehaviour {
   fault?: 'unauthorized' | 'rate_limited' | 'server_error' | 'malformed' | 'reset';
   /** The first N API calls with this token are answered 429 with Retry-After: 1. */
   rateLimitedCalls?: number;
+  /** Requests already used in the current hour (the RateLimit-Remaining headers count down from 5,000). */
+  usedThisHour?: number;
   /** Delay before answering, in milliseconds. */
   delayMs?: number;
-  /** The token-info endpoint alone fails or is slow. */
-  tokenInfo?: 'ok' | 'server_error' | 'hang';
+  /** The token-info endpoint alone fails, is slow (`slow`: answers after tokenInfoDelayMs), hangs, or names unknown scopes. */
+  tokenInfo?: 'ok' | 'server_error' | 'hang' | 'slow' | 'unrecognised';
+  tokenInfoDelayMs?: number;
 }
 
 export interface FakeDigitalOcean {
@@ -28,35 +42,73 @@ export interface FakeDigitalOcean {
   tokenInfoUrl: string;
   requests: { path: string; authorization: string | undefined }[];
   setToken(token: string, behaviour: TokenBehaviour): void;
+  /** API requests (token info not counted) made with a token. */
+  apiRequestsBy(token: string): number;
   close(): Promise<void>;
 }
 
-// Each list endpoint and the read scope DigitalOcean requires for it.
-const LIST_ENDPOINTS: Record<string, { scope: string; key: string }> = {
-  '/v2/actions': { scope: 'actions:read', key: 'actions' },
-  '/v2/regions': { scope: 'regions:read', key: 'regions' },
-  '/v2/sizes': { scope: 'sizes:read', key: 'sizes' },
-  '/v2/images': { scope: 'image:read', key: 'images' },
-  '/v2/account/keys': { scope: 'ssh_key:read', key: 'ssh_keys' },
-  '/v2/tags': { scope: 'tag:read', key: 'tags' },
-  '/v2/projects': { scope: 'project:read', key: 'projects' },
-  '/v2/droplets': { scope: 'droplet:read', key: 'droplets' },
-  '/v2/vpcs': { scope: 'vpc:read', key: 'vpcs' },
-  '/v2/databases': { scope: 'database:read', key: 'databases' },
-  '/v2/domains': { scope: 'domain:read', key: 'domains' },
-  '/v2/firewalls': { scope: 'firewall:read', key: 'firewalls' },
-  '/v2/volumes': { scope: 'block_storage:read', key: 'volumes' },
+/** Scopes a Full Access / Read Only token reports (scopes docs: alias scopes). */
+export const FULL_ACCESS = ['api:write'];
+export const READ_ONLY = ['api:read'];
+/** Tokens created before custom scopes (2024). */
+export const LEGACY_FULL_ACCESS = ['read', 'write'];
+
+/** The scope list of a custom token made by ticking `chosen`: the control panel adds the required ones. */
+export function customScopes(...chosen: string[]): string[] {
+  return [...withRequired(chosen)].sort();
+}
+
+/**
+ * GET endpoints and the scope(s) the spec's `security` lists for them. Several granular scopes on one
+ * operation are all required, as DigitalOcean's reference renders them ("Required scopes: sizes:read
+ * regions:read"); an alias listed beside them is an alternative that alias tokens satisfy anyway.
+ */
+const ENDPOINTS: Record<string, { scopes: string[]; key: string }> = {
+  '/v2/account': { scopes: ['account:read'], key: 'account' },
+  '/v2/actions': { scopes: ['actions:read'], key: 'actions' },
+  '/v2/regions': { scopes: ['regions:read'], key: 'regions' },
+  '/v2/sizes': { scopes: ['sizes:read', 'regions:read'], key: 'sizes' },
+  '/v2/images': { scopes: ['image:read'], key: 'images' },
+  '/v2/account/keys': { scopes: ['ssh_key:read'], key: 'ssh_keys' },
+  '/v2/tags': { scopes: ['tag:read'], key: 'tags' },
+  '/v2/projects': { scopes: ['project:read'], key: 'projects' },
+  '/v2/droplets': { scopes: ['droplet:read'], key: 'droplets' },
+  '/v2/vpcs': { scopes: ['vpc:read'], key: 'vpcs' },
+  '/v2/databases': { scopes: ['database:read'], key: 'databases' },
+  '/v2/domains': { scopes: ['domain:read'], key: 'domains' },
+  '/v2/firewalls': { scopes: ['firewall:read'], key: 'firewalls' },
+  '/v2/volumes': { scopes: ['block_storage:read'], key: 'volumes' },
+  '/v2/load_balancers': { scopes: ['load_balancer:read'], key: 'load_balancers' },
+  '/v2/kubernetes/clusters': { scopes: ['kubernetes:read'], key: 'kubernetes_clusters' },
+  '/v2/reserved_ips': { scopes: ['reserved_ip:read'], key: 'reserved_ips' },
+  '/v2/certificates': { scopes: ['certificate:read'], key: 'certificates' },
+  '/v2/cdn/endpoints': { scopes: ['cdn:read'], key: 'endpoints' },
+  '/v2/apps': { scopes: ['app:read'], key: 'apps' },
+  '/v2/spaces/keys': { scopes: ['spaces_key:read'], key: 'keys' },
+  '/v2/monitoring/alerts': { scopes: ['monitoring:read'], key: 'policies' },
+  '/v2/snapshots': { scopes: ['snapshot:read'], key: 'snapshots' },
+  '/v2/uptime/checks': { scopes: ['uptime:read'], key: 'checks' },
 };
 
-export const ALL_TERRAFORM_SCOPES = [
-  'account:read', 'actions:read', 'regions:read', 'sizes:read', 'image:read', 'ssh_key:read', 'tag:read', 'tag:create',
-  'project:read', 'project:update', 'droplet:read', 'droplet:create', 'droplet:update', 'droplet:delete', 'vpc:read',
-  'vpc:create', 'vpc:update', 'vpc:delete', 'database:read', 'database:create', 'database:update', 'database:delete',
-  'database:view_credentials', 'domain:read', 'domain:create', 'domain:update', 'domain:delete',
-];
+const MINUTE_LIMIT = 250;
+const HOUR_LIMIT = 5_000;
+/** Endpoints with their own, lower limits: [requests, window in ms]. */
+const SPECIAL_LIMITS: Record<string, [number, number]> = {
+  '/v2/account/keys': [10, 60_000],
+  '/v2/cdn/endpoints': [5, 10_000],
+};
+
+/** Whether a token reporting `reported` holds `scope`. */
+export function tokenHolds(reported: readonly string[], scope: string): boolean {
+  const has = new Set(reported);
+  if (has.has('api:write') || has.has('write')) return true;
+  if ((has.has('api:read') || has.has('read')) && isReadScope(scope)) return true;
+  return has.has(scope);
+}
 
 export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
   const tokens = new Map<string, TokenBehaviour>();
+  const calls = new Map<string, { at: number; path: string }[]>();
   const requests: FakeDigitalOcean['requests'] = [];
   const server = createServer((req, res) => void handle(req, res));
 
@@ -67,31 +119,40 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
     const behaviour = token === undefined ? undefined : tokens.get(token);
     if (behaviour?.delayMs) await sleep(behaviour.delayMs);
     if (res.destroyed) return;
-    if (behaviour === undefined) return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
-
+    if (behaviour === undefined || token === undefined) return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
     if (url.pathname === '/v1/oauth/token/info') return tokenInfo(res, behaviour);
+
+    const now = Date.now();
+    const history = calls.get(token) ?? [];
+    calls.set(token, history);
+    const limits = rateHeaders(history, behaviour, now);
     if (behaviour.rateLimitedCalls) {
       behaviour.rateLimitedCalls -= 1;
-      return sendError(res, 429, 'too_many_requests', 'API Rate limit exceeded.', { 'retry-after': '1', 'ratelimit-remaining': '0' });
+      return sendError(res, 429, 'too_many_requests', 'API rate limit exceeded.', { ...limits, 'retry-after': '1' });
     }
-    if (behaviour.fault) return fault(req, res, behaviour.fault);
-    const required = url.pathname === '/v2/account' ? 'account:read' : LIST_ENDPOINTS[url.pathname]?.scope;
-    if (required === undefined) return sendError(res, 404, 'not_found', 'The resource you were accessing could not be found.');
-    if (!behaviour.scopes.includes(required)) {
-      return sendError(res, 403, 'forbidden', 'You are not authorized to perform this operation');
+    const refusal = overLimit(history, url.pathname, behaviour, now);
+    if (refusal) return sendError(res, 429, 'too_many_requests', 'API rate limit exceeded.', { ...limits, 'retry-after': String(refusal) });
+    history.push({ at: now, path: url.pathname });
+    const after = rateHeaders(history, behaviour, now);
+    if (behaviour.fault) return fault(req, res, behaviour.fault, after);
+    const endpoint = ENDPOINTS[url.pathname];
+    if (endpoint === undefined || req.method !== 'GET') return sendError(res, 404, 'not_found', 'The resource you were accessing could not be found.', after);
+    if (!endpoint.scopes.every((s) => tokenHolds(behaviour.scopes, s))) {
+      return sendError(res, 403, 'forbidden', 'You are not authorized to perform this operation', after);
     }
-    if (url.pathname === '/v2/account') return send(res, 200, accountBody(behaviour));
-    const list = LIST_ENDPOINTS[url.pathname];
-    return send(res, 200, { [list?.key ?? 'items']: [], links: {}, meta: { total: 0 } });
+    if (url.pathname === '/v2/account') return send(res, 200, accountBody(behaviour), after);
+    return send(res, 200, { [endpoint.key]: [], links: {}, meta: { total: 0 } }, after);
   }
 
-  function tokenInfo(res: ServerResponse, b: TokenBehaviour): void {
+  async function tokenInfo(res: ServerResponse, b: TokenBehaviour): Promise<void> {
     if (b.fault === 'unauthorized') return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
     if (b.tokenInfo === 'hang') return; // never answers
+    if (b.tokenInfo === 'slow') await sleep(b.tokenInfoDelayMs ?? 600);
     if (b.tokenInfo === 'server_error' || b.fault === 'server_error') return sendError(res, 500, 'server_error', 'Unexpected server-side error');
     send(res, 200, {
       resource_owner_id: 1234567,
-      scopes: b.scopes,
+      // A scheme do-creds has never seen: what an unrecognised answer looks like to it.
+      scopes: b.tokenInfo === 'unrecognised' ? ['compute:manage', 'storage:manage'] : b.scopes,
       expires_in_seconds: b.expiresInSeconds === undefined ? null : b.expiresInSeconds,
       application: { uid: null },
       created_at: Math.floor(Date.now() / 1000) - 3600,
@@ -105,11 +166,32 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
     tokenInfoUrl: `${url}/v1/oauth/token/info`,
     requests,
     setToken: (token, behaviour) => tokens.set(token, behaviour),
+    apiRequestsBy: (token) => requests.filter((r) => r.authorization === `Bearer ${token}` && !r.path.startsWith('/v1/oauth/')).length,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** Seconds to wait when a call would pass a limit, else undefined. */
+function overLimit(history: { at: number; path: string }[], path: string, b: TokenBehaviour, now: number): number | undefined {
+  const inWindow = (ms: number, p?: string) => history.filter((c) => now - c.at < ms && (p === undefined || c.path === p));
+  const special = SPECIAL_LIMITS[path];
+  if (special && inWindow(special[1], path).length >= special[0]) return Math.ceil(special[1] / 1000);
+  if (inWindow(60_000).length >= MINUTE_LIMIT) return 60;
+  if (inWindow(3_600_000).length + (b.usedThisHour ?? 0) >= HOUR_LIMIT) return 3600;
+  return undefined;
+}
+
+function rateHeaders(history: { at: number }[], b: TokenBehaviour, now: number): Record<string, string> {
+  const hour = history.filter((c) => now - c.at < 3_600_000);
+  const oldest = hour[0]?.at ?? now;
+  return {
+    'ratelimit-limit': String(HOUR_LIMIT),
+    'ratelimit-remaining': String(Math.max(0, HOUR_LIMIT - hour.length - (b.usedThisHour ?? 0))),
+    'ratelimit-reset': String(Math.floor((oldest + 3_600_000) / 1000)),
   };
 }
 
@@ -130,18 +212,18 @@ function accountBody(b: TokenBehaviour): object {
   };
 }
 
-function fault(req: IncomingMessage, res: ServerResponse, kind: NonNullable<TokenBehaviour['fault']>): void {
+function fault(req: IncomingMessage, res: ServerResponse, kind: NonNullable<TokenBehaviour['fault']>, headers: Record<string, string>): void {
   switch (kind) {
     case 'unauthorized':
       return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
     case 'rate_limited':
-      return sendError(res, 429, 'too_many_requests', 'API Rate limit exceeded.', {
+      return sendError(res, 429, 'too_many_requests', 'API rate limit exceeded.', {
         'ratelimit-limit': '5000',
         'ratelimit-remaining': '0',
         'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 42),
       });
     case 'server_error':
-      return sendError(res, 500, 'server_error', 'Unexpected server-side error');
+      return sendError(res, 500, 'server_error', 'Unexpected server-side error', headers);
     case 'malformed':
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end('<html><body>502 Bad Gateway</body></html>');
@@ -155,13 +237,7 @@ function sendError(res: ServerResponse, status: number, id: string, message: str
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'ratelimit-limit': '5000',
-    'ratelimit-remaining': '4999',
-    'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60),
-    ...headers,
-  });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
 }
 

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { FIELD } from '../../src/lib/slack/credentials-modal.js';
 import { fakeDoToken, fakeSpacesKey } from './credentials.js';
-import { ALL_TERRAFORM_SCOPES, type FakeDigitalOcean, type TokenBehaviour } from './fake-digitalocean.js';
+import { FULL_ACCESS, type FakeDigitalOcean, type TokenBehaviour } from './fake-digitalocean.js';
 import type { FakeSecretsManager } from './fake-secrets-manager.js';
 import type { FakeSlack } from './fake-slack.js';
 import type { FakeSpaces } from './fake-spaces.js';
@@ -105,7 +105,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     validCredentials(behaviour = {}, bucket) {
       const token = fakeDoToken();
       const { accessKey, secretKey } = fakeSpacesKey();
-      digitalocean.setToken(token, { scopes: ALL_TERRAFORM_SCOPES, expiresInSeconds: null, ...behaviour });
+      digitalocean.setToken(token, { scopes: FULL_ACCESS, expiresInSeconds: null, ...behaviour });
       spaces.addKey(accessKey, { secret: secretKey });
       if (bucket) spaces.addBucket(bucket);
       return { environment: 'prod', token, expiry: 'never', accessKey, secretKey, region: 'nyc3', ...(bucket ? { bucket } : {}) };

@@ -25,6 +25,7 @@ import { audit } from './notify.js';
 import { classifySlackError, faultLabel, type SlackFault } from './slack-errors.js';
 import { statusBlocks } from './status-view.js';
 import { storeFaultText } from './store-messages.js';
+import { scopesMessage } from './scope-advice.js';
 import { handleSubmission } from './submission.js';
 
 /** Time from a request's arrival until saving must stop, leaving room for the answer. */
@@ -83,7 +84,7 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
     const parsed = parseCommand(command.text);
     const name = command.command;
     if (parsed.kind === 'unknown') return ack(helpMessage(name, parsed.word));
-    const need = parsed.name === 'status' || parsed.name === 'terraform' ? 'read' : parsed.name === 'help' ? undefined : 'write';
+    const need = parsed.name === 'status' || parsed.name === 'terraform' || parsed.name === 'scopes' ? 'read' : parsed.name === 'help' ? undefined : 'write';
     if (need) {
       const refused = await refusal(gate, client, need, commandSubject(command), `${name} ${parsed.name}`);
       if (refused) return ack(ephemeral(refused));
@@ -93,7 +94,9 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
       case 'help':
         return ack(helpMessage(name));
       case 'setup':
-        return ack(ephemeral(GUIDE_FALLBACK_TEXT, guideBlocks(store.description)));
+        return ack(ephemeral(GUIDE_FALLBACK_TEXT, guideBlocks(store.description, config.scopePolicy, name)));
+      case 'scopes':
+        return ack(await scopesMessage(config.scopePolicy, name, parsed.args));
       case 'status':
         return ack(await statusMessage(manage, name));
       case 'terraform': {

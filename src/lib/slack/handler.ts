@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConfigError, loadConfig, type Env } from '../config.js';
-import { createDigitalOceanClient } from '../digitalocean.js';
+import { createDigitalOceanClient } from '../digitalocean/client.js';
 import { createLogger } from '../logger.js';
 import { createStore } from '../store.js';
 import { createSpacesChecker } from '../spaces.js';
@@ -23,7 +23,8 @@ export function createSlackHandler(env: Env): LambdaHttpHandler {
   const validation = {
     digitalocean: createDigitalOceanClient(config.digitalocean),
     spaces: createSpacesChecker(config.spaces),
-    requiredScopes: config.digitalocean.requiredScopes,
+    policy: config.scopePolicy,
+    tokenInfoHedgeMs: config.digitalocean.tokenInfoHedgeMs,
     now: () => new Date(),
   };
   const store = createStore(config.store, config.slack.signingSecret, 100);

@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<Subcommand, string> = {
   rotate: 'replace the credentials of an environment (`rotate <environment>`)',
   delete: 'delete the credentials of an environment (`delete <environment>`)',
   terraform: 'the Terraform that reads an environment\'s credentials (`terraform <environment>`)',
+  scopes: 'the custom scopes to tick for an environment or for Terraform resource types (`scopes prod`, `scopes digitalocean_droplet …`)',
 };
 
 export function helpMessage(command: string, unknownWord?: string): EphemeralMessage {

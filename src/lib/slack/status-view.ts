@@ -3,7 +3,7 @@ import type { StoredSet } from '../credential-set.js';
 import { isoDay } from '../expiry.js';
 import { showFingerprint } from '../fingerprint.js';
 import { context, escapeMrkdwn, header, section } from './blocks.js';
-import { expiryText } from './credential-summary.js';
+import { expiryText, tokenAccessText } from './credential-summary.js';
 
 /** Every stored set, from metadata only: the `/do-creds status` answer and the App Home tab. */
 
@@ -31,7 +31,7 @@ function statusLine({ metadata: m }: StoredSet, now: Date): string {
     m.validation === 'revoked' ? '*token no longer works* (revoked or expired)' : m.validation === 'ok' ? 'working' : 'not checked yet';
   const submitter = m.submittedBy ? `<@${escapeMrkdwn(m.submittedBy)}>` : 'unknown';
   return [
-    `${icon} *${escapeMrkdwn(m.environment)}*: token \`${showFingerprint(m.tokenFingerprint)}\`, ${expiryText(m.expiresAt, now)}`,
+    `${icon} *${escapeMrkdwn(m.environment)}*: token \`${showFingerprint(m.tokenFingerprint)}\`, ${expiryText(m.expiresAt, now)} · ${tokenAccessText(m.tokenAccess, 300)}`,
     `Spaces key \`${escapeMrkdwn(m.spacesKeyId)}\` · submitted by ${submitter} on ${isoDay(m.submittedAt)} · last check ${isoDay(m.validatedAt)}: ${check}`,
   ].join('\n');
 }

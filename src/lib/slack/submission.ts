@@ -30,7 +30,7 @@ export async function handleSubmission({ ack, body, view, client }: Args, deps: 
   const metadata = parseModalMetadata(view.private_metadata);
   const result = await validateSubmission(readSubmission(view.state.values), deps.validation);
   if (!result.ok) {
-    deps.logger.info({ event: 'submission_invalid', fields: Object.keys(result.errors), user }, 'submission refused');
+    deps.logger.info({ event: 'submission_invalid', fields: Object.keys(result.errors), causes: result.causes, user }, 'submission refused');
     await ack({ response_action: 'errors', errors: toSlackErrors(result.errors) });
     return;
   }
@@ -84,6 +84,7 @@ function newVersion(
       submittedAt: now,
       tokenFingerprint: fingerprint(set.token),
       tokenHmac,
+      tokenAccess: set.scopes.access,
       spacesKeyId: set.spaces.accessKey,
       spacesRegion: set.spaces.region,
       spacesBucket: set.spaces.bucket,

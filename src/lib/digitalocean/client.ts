@@ -1,6 +1,7 @@
 import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { transportReason } from '../transport-errors.js';
 
 /**
  * The DigitalOcean API client: typed results for the calls validation and the expiry scan need.
@@ -24,14 +25,23 @@ export interface Account {
   statusMessage: string | undefined;
 }
 
+/** Why DigitalOcean gave no usable answer; each has its own message and log value. */
+export type UnavailableReason = 'timeout' | 'dns' | 'network' | 'tls' | 'server_error' | 'bad_response';
+
 /** The faults every call can end in, each with its own message upstream. */
 export type Fault =
   | { kind: 'unauthorized' }
   | { kind: 'forbidden' }
   | { kind: 'rate_limited'; retryAfterSeconds: number }
-  | { kind: 'unavailable'; reason: 'timeout' | 'network' | 'server_error' | 'bad_response' };
+  | { kind: 'unavailable'; reason: UnavailableReason };
 
 export type Result<T> = ({ kind: 'ok' } & T) | Fault;
+
+/** DigitalOcean's per-token budget as its RateLimit-* headers last told it. */
+export interface RateLimit {
+  limit: number;
+  remaining: number;
+}
 
 export interface TokenInfo {
   scopes: string[];
@@ -56,14 +66,18 @@ const tokenInfoSchema = z.object({
   created_at: z.number().int().nullish(),
 });
 
-/** Side-effect-free GETs that answer 403 when the token lacks the read scope. */
+/**
+ * Side-effect-free GETs that answer 403 when the token lacks the read scope (scopes from the
+ * OpenAPI spec's per-operation `security`). Left out on purpose: `GET /v2/account/keys`
+ * (ssh_key:read) allows only 10 requests per minute and `/v2/cdn/endpoints` 5 per 10 seconds
+ * (spec description.yml), so probing them could starve the person's own Terraform runs; and
+ * `/v2/sizes`, which needs regions:read as well, so a 403 there would not say which one is missing.
+ */
 export const READ_SCOPE_PROBES: Readonly<Record<string, string>> = {
   'account:read': '/v2/account',
   'actions:read': '/v2/actions?per_page=1',
   'regions:read': '/v2/regions?per_page=1',
-  'sizes:read': '/v2/sizes?per_page=1',
   'image:read': '/v2/images?per_page=1&private=true',
-  'ssh_key:read': '/v2/account/keys?per_page=1',
   'tag:read': '/v2/tags?per_page=1',
   'project:read': '/v2/projects?per_page=1',
   'droplet:read': '/v2/droplets?per_page=1',
@@ -76,15 +90,20 @@ export const READ_SCOPE_PROBES: Readonly<Record<string, string>> = {
   'kubernetes:read': '/v2/kubernetes/clusters?per_page=1',
   'reserved_ip:read': '/v2/reserved_ips?per_page=1',
   'certificate:read': '/v2/certificates?per_page=1',
-  'cdn:read': '/v2/cdn/endpoints?per_page=1',
+  'app:read': '/v2/apps?per_page=1',
+  'spaces_key:read': '/v2/spaces/keys?per_page=1',
+  'monitoring:read': '/v2/monitoring/alerts?per_page=1',
+  'snapshot:read': '/v2/snapshots?per_page=1',
+  'uptime:read': '/v2/uptime/checks?per_page=1',
 };
 
 export type ProbeResult = 'granted' | 'missing' | 'unknown';
 
 export interface DigitalOceanClient {
-  getAccount(token: string): Promise<Result<{ account: Account }>>;
+  /** The account, and the token's remaining requests when DigitalOcean said. */
+  getAccount(token: string): Promise<Result<{ account: Account }> & { rateLimit?: RateLimit }>;
   getTokenInfo(token: string, now: Date): Promise<Result<{ info: TokenInfo }>>;
-  probeReadScope(token: string, scope: string): Promise<ProbeResult>;
+  probeReadScope(token: string, scope: string, signal?: AbortSignal): Promise<ProbeResult>;
 }
 
 // undici is loaded on the first call, not at cold start: help and the guide never need it.
@@ -101,25 +120,28 @@ function defaultDispatcher(): Promise<Dispatcher> {
 export function createDigitalOceanClient(options: DigitalOceanOptions): DigitalOceanClient {
   const dispatcher = options.dispatcher ? Promise.resolve(options.dispatcher) : undefined;
   const apiUrl = options.apiUrl.replace(/\/+$/, '');
-  const get = async (url: string, token: string, timeoutMs: number) => getJson(await (dispatcher ?? defaultDispatcher()), url, token, timeoutMs);
+  const get = async (url: string, token: string, timeoutMs: number, signal?: AbortSignal) =>
+    getJson(await (dispatcher ?? defaultDispatcher()), url, token, timeoutMs, signal);
 
   return {
     async getAccount(token) {
       const res = await get(`${apiUrl}/v2/account`, token, options.timeoutMs);
-      if (res.kind !== 'ok') return res;
+      const rateLimit = res.rateLimit ? { rateLimit: res.rateLimit } : {};
+      if (res.kind !== 'ok') return { ...res.fault, ...rateLimit };
       const parsed = accountSchema.safeParse(res.body);
-      if (!parsed.success) return { kind: 'unavailable', reason: 'bad_response' };
+      if (!parsed.success) return { kind: 'unavailable', reason: 'bad_response', ...rateLimit };
       const a = parsed.data.account;
       return {
         kind: 'ok',
         account: { email: a.email, teamName: a.team?.name ?? undefined, status: a.status, statusMessage: a.status_message || undefined },
+        ...rateLimit,
       };
     },
 
     async getTokenInfo(token, now) {
       if (options.tokenInfoUrl === undefined) return { kind: 'unavailable', reason: 'network' };
       const res = await get(options.tokenInfoUrl, token, options.tokenInfoTimeoutMs);
-      if (res.kind !== 'ok') return res;
+      if (res.kind !== 'ok') return res.fault;
       const parsed = tokenInfoSchema.safeParse(res.body);
       if (!parsed.success) return { kind: 'unavailable', reason: 'bad_response' };
       const { scopes, expires_in_seconds: expiresIn, created_at: createdAt } = parsed.data;
@@ -133,44 +155,62 @@ export function createDigitalOceanClient(options: DigitalOceanOptions): DigitalO
       };
     },
 
-    async probeReadScope(token, scope) {
+    async probeReadScope(token, scope, signal) {
       const path = READ_SCOPE_PROBES[scope];
       if (path === undefined) return 'unknown';
-      const res = await get(`${apiUrl}${path}`, token, options.timeoutMs);
+      const res = await get(`${apiUrl}${path}`, token, options.timeoutMs, signal);
       if (res.kind === 'ok') return 'granted';
-      return res.kind === 'forbidden' ? 'missing' : 'unknown';
+      return res.fault.kind === 'forbidden' ? 'missing' : 'unknown';
     },
   };
 }
 
-type JsonResult = { kind: 'ok'; body: unknown } | Fault;
+type JsonResult = ({ kind: 'ok'; body: unknown } | { kind: 'fault'; fault: Fault }) & { rateLimit?: RateLimit };
 
-async function getJson(dispatcher: Dispatcher, url: string, token: string, timeoutMs: number): Promise<JsonResult> {
+async function getJson(dispatcher: Dispatcher, url: string, token: string, timeoutMs: number, signal?: AbortSignal): Promise<JsonResult> {
   const { request } = await loadUndici();
+  const unavailable = (error: unknown): JsonResult => ({ kind: 'fault', fault: { kind: 'unavailable', reason: transportReason(error) } });
   let res: Dispatcher.ResponseData;
   try {
+    const timeout = AbortSignal.timeout(timeoutMs);
     res = await request(url, {
       method: 'GET',
       dispatcher,
       headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'do-creds' },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
   } catch (error) {
-    return { kind: 'unavailable', reason: isTimeout(error) ? 'timeout' : 'network' };
+    return unavailable(error);
   }
+  const rateLimit = readRateLimit(res.headers);
   let text: string;
   try {
     text = await res.body.text();
   } catch (error) {
-    return { kind: 'unavailable', reason: isTimeout(error) ? 'timeout' : 'network' };
+    return { ...unavailable(error), ...(rateLimit ? { rateLimit } : {}) };
   }
   const body = parseJson(text);
-  if (res.statusCode >= 200 && res.statusCode < 300) {
-    return body === undefined ? { kind: 'unavailable', reason: 'bad_response' } : { kind: 'ok', body };
-  }
-  return classifyError(res.statusCode, body, res.headers);
+  const ok = res.statusCode >= 200 && res.statusCode < 300;
+  const result: JsonResult =
+    ok && body !== undefined
+      ? { kind: 'ok', body }
+      : { kind: 'fault', fault: ok ? { kind: 'unavailable', reason: 'bad_response' } : classifyError(res.statusCode, body, res.headers) };
+  return rateLimit ? { ...result, rateLimit } : result;
+}
+
+function readRateLimit(headers: Dispatcher.ResponseData['headers']): RateLimit | undefined {
+  const limit = Number(headerValue(headers, 'ratelimit-limit'));
+  const remaining = Number(headerValue(headers, 'ratelimit-remaining'));
+  return Number.isFinite(limit) && Number.isFinite(remaining) && headerValue(headers, 'ratelimit-remaining') !== undefined
+    ? { limit, remaining }
+    : undefined;
+}
+
+function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Errors are matched on the body's `id`, falling back to the status when the body has none. */
@@ -186,13 +226,9 @@ function classifyError(status: number, body: unknown, headers: Dispatcher.Respon
 
 /** Seconds until DigitalOcean's limit resets: Retry-After, else RateLimit-Reset (epoch seconds). */
 export function retryAfter(headers: Dispatcher.ResponseData['headers'], nowMs = Date.now()): number {
-  const header = (name: string) => {
-    const v = headers[name];
-    return Number(Array.isArray(v) ? v[0] : v);
-  };
-  const retry = header('retry-after');
+  const retry = Number(headerValue(headers, 'retry-after'));
   if (Number.isFinite(retry) && retry > 0) return Math.ceil(retry);
-  const reset = header('ratelimit-reset');
+  const reset = Number(headerValue(headers, 'ratelimit-reset'));
   if (Number.isFinite(reset) && reset > 0) return Math.max(1, Math.ceil(reset - nowMs / 1000));
   return 60;
 }
@@ -203,15 +239,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isTimeout(error: unknown): boolean {
-  const e = error as { name?: string; code?: string } | undefined;
-  return (
-    e?.name === 'TimeoutError' ||
-    e?.name === 'AbortError' ||
-    e?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    e?.code === 'UND_ERR_BODY_TIMEOUT' ||
-    e?.code === 'UND_ERR_CONNECT_TIMEOUT'
-  );
 }

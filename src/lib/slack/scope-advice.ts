@@ -1,0 +1,117 @@
+import type { KnownBlock } from '@slack/types';
+import { environmentProblem } from '../credential-input.js';
+import { checklistForPolicy, checklistForResourceTypes, looksLikeResourceType, type Checklist } from '../digitalocean/advice.js';
+import { groupByResource } from '../digitalocean/catalogue.js';
+import { hasPolicy, policyFor, type EnvironmentPolicy, type ScopePolicy } from '../scope-policy.js';
+import { context, ephemeral, escapeMrkdwn, header, section, type EphemeralMessage } from './blocks.js';
+
+/** `/do-creds scopes [environment | resource types…]`: the custom-scope checklist to tick. */
+
+const MAX_SECTION_CHARS = 2_900;
+
+export async function scopesMessage(policy: ScopePolicy, command: string, args: readonly string[]): Promise<EphemeralMessage> {
+  if (args.length === 0) return overview(policy, command);
+  if (args.some(looksLikeResourceType) || args.length > 1) return forResourceTypes(command, args);
+  const env = args[0]?.toLowerCase() ?? '';
+  if (environmentProblem(env) !== undefined) {
+    return ephemeral(`\`${escapeMrkdwn(env.slice(0, 40))}\` is neither an environment nor a Terraform resource type (like \`digitalocean_droplet\`). ${usage(command)}`);
+  }
+  return forEnvironment(policy, command, env);
+}
+
+function usage(command: string): string {
+  return `Use \`${command} scopes <environment>\` for what an environment requires, or \`${command} scopes digitalocean_droplet digitalocean_vpc …\` for the resource types your Terraform uses.`;
+}
+
+function overview(policy: ScopePolicy, command: string): EphemeralMessage {
+  const blocks: KnownBlock[] = [header('Scopes for a DigitalOcean token'), section(usage(command))];
+  blocks.push(section(hasPolicy(policy) ? policySummary(policy) : 'No scope policy is configured: every valid token is accepted, whatever its scopes. For least privilege, tick only what your Terraform needs.'));
+  return ephemeral('Scopes for a DigitalOcean token', blocks);
+}
+
+/** One line per environment the policy names, plus what every environment requires. */
+export function policySummary(policy: ScopePolicy): string {
+  const line = (name: string, rules: EnvironmentPolicy) => `• *${escapeMrkdwn(name)}*: ${rulesText(rules)}`;
+  const lines = [line('every environment', policyFor(policy, '')), ...Object.keys(policy.environments).sort().map((env) => line(env, policyFor(policy, env)))];
+  return truncate(`*What this workspace requires*\n${lines.join('\n')}`);
+}
+
+function rulesText(rules: EnvironmentPolicy): string {
+  const parts = [rules.require.length > 0 ? rules.require.map((s) => `\`${s}\``).join(', ') : 'no particular scopes'];
+  const expiry = lifetimeText(rules);
+  if (expiry) parts.push(expiry);
+  if (rules.unverifiable === 'refuse') parts.push('refused when DigitalOcean cannot confirm them');
+  return parts.join('; ');
+}
+
+function lifetimeText(rules: EnvironmentPolicy): string | undefined {
+  if (rules.maxLifetimeDays !== undefined) return `tokens expiring within ${rules.maxLifetimeDays} days`;
+  return rules.requireExpiry ? 'tokens with an expiry date' : undefined;
+}
+
+function forEnvironment(policy: ScopePolicy, command: string, env: string): EphemeralMessage {
+  const rules = policyFor(policy, env);
+  const list = checklistForPolicy(rules);
+  const blocks: KnownBlock[] = [header(`Scopes for ${env}`)];
+  if (list.scopes.length === 0 && list.aliases.length === 0) {
+    blocks.push(section(`\`${env}\` requires no particular scopes: every valid token is accepted. For least privilege, list the scopes your Terraform needs with \`${command} scopes digitalocean_droplet …\`.`));
+  } else {
+    blocks.push(...checklistBlocks(list, `\`${env}\` requires ${rules.require.map((s) => `\`${s}\``).join(', ')}.`));
+  }
+  const lifetime = lifetimeText(rules);
+  if (lifetime) blocks.push(section(`*Expiration:* only ${lifetime} (set when generating the token).`));
+  return ephemeral(`Scopes for ${env}`, blocks);
+}
+
+async function forResourceTypes(command: string, args: readonly string[]): Promise<EphemeralMessage> {
+  const advice = await checklistForResourceTypes(args);
+  const blocks: KnownBlock[] = [header('Scopes for your Terraform')];
+  if (advice.types.length > 0) {
+    blocks.push(...checklistBlocks(advice, `For ${advice.types.map((t) => `\`${t}\``).join(', ')}.`));
+  }
+  const notes: string[] = [];
+  if (advice.spacesKeyTypes.length > 0) {
+    notes.push(`${advice.spacesKeyTypes.map((t) => `\`${t}\``).join(', ')} work on Spaces with the Spaces access key, not the token's scopes: creating a bucket needs a Full Access key.`);
+  }
+  if (advice.incompleteTypes.length > 0) {
+    notes.push(`For ${advice.incompleteTypes.map((t) => `\`${t}\``).join(', ')} the provider makes calls do-creds could not map to scopes: the list may be short of one.`);
+  }
+  for (const u of advice.unknown) {
+    notes.push(`\`${escapeMrkdwn(u.name.slice(0, 60))}\` is not a resource type of the DigitalOcean provider${u.suggestion ? ` (did you mean \`${u.suggestion}\`?)` : ''}.`);
+  }
+  if (notes.length > 0) blocks.push(section(truncate(notes.join('\n'))));
+  if (advice.types.length === 0) blocks.push(context(usage(command)));
+  blocks.push(context(`From the DigitalOcean provider (${advice.sources.provider.slice(0, 7)}) and API spec (${advice.sources.openapi.slice(0, 7)}) the API calls each type makes; Full Access tokens need none of this.`));
+  return ephemeral('Scopes for your Terraform', blocks);
+}
+
+function checklistBlocks(list: Checklist, lead: string): KnownBlock[] {
+  const lines = groupByResource(list.scopes).map(([resource, actions]) => `• *${resource}*: ${actions.join(', ')}`);
+  const blocks: KnownBlock[] = [];
+  if (list.aliases.includes('api:write')) blocks.push(section(`${lead} That means a *Full Access* token.`));
+  else if (list.aliases.includes('api:read') && list.scopes.length === 0) blocks.push(section(`${lead} That means a *Read Only* (or Full Access) token.`));
+  else {
+    const title = `${lead} In the control panel choose *Custom Scopes* and tick these ${list.scopes.length} (the control panel adds some of them by itself):`;
+    const readAll = list.aliases.includes('api:read') ? ['• and every read scope (`api:read`)'] : [];
+    for (const chunk of chunkLines([title, ...lines, ...readAll])) blocks.push(section(chunk));
+  }
+  return blocks;
+}
+
+function chunkLines(lines: string[]): string[] {
+  const chunks: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    if (current && current.length + line.length + 1 > MAX_SECTION_CHARS) {
+      chunks.push(current);
+      current = '';
+    }
+    current = current ? `${current}\n${line}` : line;
+  }
+  if (current) chunks.push(current);
+  return chunks;
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_SECTION_CHARS ? text : `${text.slice(0, MAX_SECTION_CHARS - 1)}…`;
+}
