@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createScanHandler } from '../src/lib/scan-handler.js';
 import { createSlackHandler } from '../src/lib/slack/handler.js';
 import { fakeDoToken, fakeSpacesKey } from '../test/support/credentials.js';
-import { FULL_ACCESS, startFakeDigitalOcean } from '../test/support/fake-digitalocean.js';
+import { customScopes, FULL_ACCESS, startFakeDigitalOcean } from '../test/support/fake-digitalocean.js';
 import { startFakeSecretsManager } from '../test/support/fake-secrets-manager.js';
 import { closeUpstreams, startUpstreams, upstreamEnv } from '../test/support/upstreams.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
@@ -86,6 +86,32 @@ async function coldSubmission(): Promise<void> {
   await closeUpstreams(upstreams);
 }
 
+/** The Slack handler against local upstreams, as a warm Lambda would run it. */
+function benchHandler(upstreams: Awaited<ReturnType<typeof startUpstreams>>, secret: string, botToken: string, extra: Record<string, string> = {}) {
+  return createSlackHandler({
+    ...upstreamEnv(upstreams, { signingSecret: secret, botToken }),
+    AWS_ACCESS_KEY_ID: 'AKIABENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    ALLOWED_USER_IDS: USER_ID,
+    LOG_LEVEL: 'silent',
+    ...extra,
+  });
+}
+
+/** A signed view_submission of the credentials form, as Slack sends it. */
+function submissionEvent(secret: string, f: { environment: string; token: string; expiry: string; accessKey: string; secretKey: string }) {
+  const values = {
+    environment: { environment_input: { value: f.environment } },
+    do_token: { do_token_input: { value: f.token } },
+    token_expiry: { token_expiry_input: { selected_option: { value: f.expiry } } },
+    spaces_access_key: { spaces_access_key_input: { value: f.accessKey } },
+    spaces_secret_key: { spaces_secret_key_input: { value: f.secretKey } },
+    spaces_region: { spaces_region_input: { selected_option: { value: 'nyc3' } } },
+  };
+  const payload = viewSubmissionPayload({ callbackId: 'credentials_submit', privateMetadata: JSON.stringify({ channelId: 'C1', mode: 'setup' }), values });
+  return signedEvent({ secret, body: interactionBody(payload) });
+}
+
 async function submissions(): Promise<void> {
   for (const slowAll of [false, true]) {
     const secret = randomSigningSecret();
@@ -97,22 +123,14 @@ async function submissions(): Promise<void> {
       for (const op of ['CreateSecret', 'PutSecretValue', 'TagResource', 'UntagResource']) sm.fail(op, { delayMs: UPSTREAM_MS }, 1000);
       slack.setDelay(UPSTREAM_MS);
     }
-    const handler = createSlackHandler({
-      ...upstreamEnv(upstreams, { signingSecret: secret, botToken }),
-      AWS_ACCESS_KEY_ID: 'AKIABENCH',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      ALLOWED_USER_IDS: USER_ID,
-      LOG_LEVEL: 'silent',
-    });
+    const handler = benchHandler(upstreams, secret, botToken);
     const times: number[] = [];
     for (let i = 0; i < SUBMISSION_RUNS + 1; i += 1) {
       const token = fakeDoToken();
       const { accessKey, secretKey } = fakeSpacesKey();
       digitalocean.setToken(token, { scopes: FULL_ACCESS, delayMs: UPSTREAM_MS });
       spaces.addKey(accessKey, { secret: secretKey });
-      const values = { environment: { environment_input: { value: `env-${i}` } }, do_token: { do_token_input: { value: token } }, token_expiry: { token_expiry_input: { selected_option: { value: 'never' } } }, spaces_access_key: { spaces_access_key_input: { value: accessKey } }, spaces_secret_key: { spaces_secret_key_input: { value: secretKey } }, spaces_region: { spaces_region_input: { selected_option: { value: 'nyc3' } } } };
-      const payload = viewSubmissionPayload({ callbackId: 'credentials_submit', privateMetadata: JSON.stringify({ channelId: 'C1', mode: 'setup' }), values });
-      const event = signedEvent({ secret, body: interactionBody(payload) });
+      const event = submissionEvent(secret, { environment: `env-${i}`, token, expiry: 'never', accessKey, secretKey });
       const started = performance.now();
       const res = await handler(event, lambdaContext());
       const ms = performance.now() - started;
@@ -127,6 +145,52 @@ async function submissions(): Promise<void> {
     }
     await closeUpstreams(upstreams);
   }
+}
+
+/** A typical policy: prod needs a Droplet stack's write scopes; every environment needs to read Droplets. */
+const BENCH_POLICY = { require: ['droplet:read'], environments: { prod: { require: ['droplet:create', 'droplet:delete', 'vpc:create', 'vpc:delete'] } } };
+
+/**
+ * DigitalOcean requests per submission for each kind of token and answer, and how many submissions
+ * one token can make in a minute before DigitalOcean's 250 requests a minute refuse it.
+ */
+async function digitalOceanBudget(): Promise<void> {
+  const secret = randomSigningSecret();
+  const botToken = `xoxb-${Date.now()}-budget`;
+  const upstreams = await startUpstreams(botToken);
+  const { digitalocean, spaces } = upstreams;
+  const handler = benchHandler(upstreams, secret, botToken, { SCOPE_POLICY: JSON.stringify(BENCH_POLICY) });
+  const { accessKey, secretKey } = fakeSpacesKey();
+  spaces.addKey(accessKey, { secret: secretKey });
+  const submit = async (token: string, environment: string) => {
+    const res = await handler(submissionEvent(secret, { environment, token, expiry: '30d', accessKey, secretKey }), lambdaContext());
+    return String(res.body);
+  };
+  const requestsFor = async (behaviour: Parameters<typeof digitalocean.setToken>[1], environment: string) => {
+    const token = fakeDoToken();
+    digitalocean.setToken(token, { expiresInSeconds: 30 * 86_400, ...behaviour });
+    await submit(token, environment);
+    return digitalocean.requests.filter((r) => r.authorization === `Bearer ${token}`).length;
+  };
+  const cases: [string, Parameters<typeof digitalocean.setToken>[1], string][] = [
+    ['Full Access token, token info answers', { scopes: FULL_ACCESS }, 'staging'],
+    ['custom token checked against prod\'s policy, token info answers', { scopes: customScopes('droplet:create', 'droplet:delete', 'vpc:create', 'vpc:delete') }, 'prod'],
+    ['custom token, token info down (read probes for the policy)', { scopes: customScopes('droplet:create', 'droplet:delete', 'vpc:create', 'vpc:delete'), tokenInfo: 'server_error' }, 'prod'],
+  ];
+  for (const [label, behaviour, environment] of cases) {
+    record(`DigitalOcean requests per submission: ${label}`, String(await requestsFor(behaviour, environment)), label.includes('down') ? 'only what the policy needs' : '2');
+  }
+  // One token, submitted again and again (rotations of one environment) until DigitalOcean refuses it.
+  const token = fakeDoToken();
+  digitalocean.setToken(token, { scopes: FULL_ACCESS, expiresInSeconds: 30 * 86_400 });
+  const started = performance.now();
+  let saved = 0;
+  for (let i = 0; i < 1_000 && performance.now() - started < 60_000; i += 1) {
+    if (!(await submit(token, `budget-${i % 5}`)).includes('clear')) break;
+    saved += 1;
+  }
+  record('submissions one token can make in a minute (DigitalOcean allows 250 requests a minute per token)', String(saved), '125 (250 / 2)');
+  await closeUpstreams(upstreams);
 }
 
 async function scan(): Promise<void> {
@@ -195,6 +259,10 @@ How it is measured:
   submission warms the connections, as in a warm Lambda; the median of ${SUBMISSION_RUNS} follows. The
   second row also delays Secrets Manager and Slack by ${UPSTREAM_MS} ms per call: saving and confirming
   necessarily follow the checks.
+- DigitalOcean requests per submission count every request the local DigitalOcean API receives with
+  the submitted token, token info included, under a scope policy that requires Droplet and VPC write
+  scopes in prod. The submissions-per-minute row submits with one token until the local API refuses it
+  at 250 requests a minute (token info counted too, the stricter reading).
 - The expiry scan runs the real scheduled handler over ${SCAN_SETS.toLocaleString('en')} sets in the local Secrets
   Manager (10% never expiring, the rest spread from 20 days past to 380 days ahead), each token checked
   against the local DigitalOcean API.
@@ -217,5 +285,6 @@ Notes:
 bundles();
 await coldSubmission();
 await submissions();
+await digitalOceanBudget();
 await scan();
 writeReport();

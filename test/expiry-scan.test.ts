@@ -174,6 +174,18 @@ describe('health check', () => {
     expect(tag('prod', 'do-creds:validation')).toBe('ok');
   });
 
+  it('a 429 pauses only that token: the next token is checked while it waits', async () => {
+    const limited = seed('a-limited', undefined, { behaviour: { rateLimitedCalls: 1 } });
+    const fine = seed('b-fine', undefined);
+    const oneAtATime = await loadScanHandler({ ...world.env, HEALTH_CHECK_CONCURRENCY: '1' });
+    const summary = await oneAtATime(at(NOW));
+    expect(summary.failures).toBe(0);
+    const ours = [`Bearer ${limited.token}`, `Bearer ${fine.token}`];
+    const order = world.digitalocean.requests.filter((r) => r.path === '/v2/account' && ours.includes(r.authorization ?? '')).map((r) => r.authorization);
+    expect(order).toEqual([`Bearer ${limited.token}`, `Bearer ${fine.token}`, `Bearer ${limited.token}`]);
+    expect(tag('a-limited', 'do-creds:validation')).toBe('ok');
+  });
+
   it('reads tokens in batches with BatchGetSecretValue and does not check tokens already past expiry', async () => {
     seed('gone', -1);
     for (let i = 0; i < 25; i += 1) seed(`env-${i}`, undefined);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checklistForPolicy, checklistForResourceTypes, normaliseType } from '../src/lib/digitalocean/advice.js';
 import { granularScopes, groupByResource, suggestScope, withRequired } from '../src/lib/digitalocean/catalogue.js';
@@ -137,6 +138,13 @@ describe('the scope policy', () => {
     expect(bad('{not json')).toEqual(['SCOPE_POLICY is not valid JSON']);
     expect(bad('{"environments": {"Prod EU": {}}}').join()).toContain('not an environment');
     expect(bad('{"maxLifetimeDays": 0}').join()).toContain('maxLifetimeDays');
+  });
+
+  it('accepts the README\'s example policy', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /## Scope policy[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    const parsed = parseScopePolicy(example, undefined);
+    expect(parsed.ok ? [] : parsed.problems).toEqual([]);
   });
 
   it('accepts alias scopes', () => {

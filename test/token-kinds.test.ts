@@ -181,7 +181,8 @@ describe('/do-creds scopes', () => {
   it('lists what Terraform resource types need, and points Spaces types at the key', async () => {
     const text = JSON.stringify((await world.command('scopes digitalocean_droplet digitalocean_spaces_bucket')).json);
     expect(text).toContain('*droplet*: read, create, update, delete');
-    expect(text).toContain('work on Spaces with the Spaces access key');
+    expect(text).toContain('`digitalocean_spaces_bucket` works on Spaces with the Spaces access key');
+    expect(JSON.stringify((await world.command('scopes digitalocean_fire')).json)).toContain('did you mean `digitalocean_firewall`');
   });
 
   it('suggests a resource type for a typo, and explains itself with no argument', async () => {

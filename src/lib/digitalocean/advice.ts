@@ -51,8 +51,7 @@ export async function checklistForResourceTypes(names: readonly string[]): Promi
     const type = normaliseType(name);
     const entry = Object.hasOwn(RESOURCE_TYPES, type) ? RESOURCE_TYPES[type] : undefined;
     if (entry === undefined) {
-      const guess = closest(type, known);
-      advice.unknown.push({ name, suggestion: distance(type, guess) <= 3 ? guess : undefined });
+      advice.unknown.push({ name, suggestion: suggestType(type, known) });
       continue;
     }
     advice.types.push(type);
@@ -62,6 +61,14 @@ export async function checklistForResourceTypes(names: readonly string[]): Promi
   }
   advice.scopes = [...withRequired(scopes)].sort();
   return advice;
+}
+
+/** A type the name starts (digitalocean_fire -> digitalocean_firewall) or nearly spells. */
+function suggestType(type: string, known: readonly string[]): string | undefined {
+  const started = known.filter((k) => k.startsWith(type)).sort((a, b) => a.length - b.length)[0];
+  if (started) return started;
+  const guess = closest(type, [...known]);
+  return distance(type, guess) <= 3 ? guess : undefined;
 }
 
 /** Accepts `droplet`, `digitalocean_droplet`, `data.digitalocean_droplet`, `resource "digitalocean_droplet"`-style copies. */

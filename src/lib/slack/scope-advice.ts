@@ -71,7 +71,8 @@ async function forResourceTypes(command: string, args: readonly string[]): Promi
   }
   const notes: string[] = [];
   if (advice.spacesKeyTypes.length > 0) {
-    notes.push(`${advice.spacesKeyTypes.map((t) => `\`${t}\``).join(', ')} work on Spaces with the Spaces access key, not the token's scopes: creating a bucket needs a Full Access key.`);
+    const types = advice.spacesKeyTypes.map((t) => `\`${t}\``).join(', ');
+    notes.push(`${types} ${advice.spacesKeyTypes.length === 1 ? 'works' : 'work'} on Spaces with the Spaces access key, not the token's scopes: creating a bucket needs a Full Access key.`);
   }
   if (advice.incompleteTypes.length > 0) {
     notes.push(`For ${advice.incompleteTypes.map((t) => `\`${t}\``).join(', ')} the provider makes calls do-creds could not map to scopes: the list may be short of one.`);
@@ -81,7 +82,11 @@ async function forResourceTypes(command: string, args: readonly string[]): Promi
   }
   if (notes.length > 0) blocks.push(section(truncate(notes.join('\n'))));
   if (advice.types.length === 0) blocks.push(context(usage(command)));
-  blocks.push(context(`From the DigitalOcean provider (${advice.sources.provider.slice(0, 7)}) and API spec (${advice.sources.openapi.slice(0, 7)}) the API calls each type makes; Full Access tokens need none of this.`));
+  blocks.push(
+    context(
+      `Worked out from the API calls each type makes in the DigitalOcean Terraform provider (${advice.sources.provider.slice(0, 7)}) and the scopes DigitalOcean's API spec (${advice.sources.openapi.slice(0, 7)}) lists for them. A Full Access token needs no list.`,
+    ),
+  );
   return ephemeral('Scopes for your Terraform', blocks);
 }
 
