@@ -59,19 +59,19 @@ describe('token kinds from token info', () => {
 
 describe('reports from read probes', () => {
   it('marks write scopes unverified when their read scope is present', () => {
-    const r = reportFromProbes(required, new Map([['droplet:read', 'granted'], ['vpc:read', 'granted']]), false);
+    const r = reportFromProbes(required, new Map([['droplet:read', 'granted'], ['vpc:read', 'granted']]), 'failed');
     expect(r.granted).toEqual(['droplet:read', 'vpc:read']);
     expect(r.unverified).toEqual(['droplet:create', 'vpc:create']);
     expect(r.access).toEqual({ kind: 'unknown' });
   });
 
   it('marks write scopes missing when their read scope is missing', () => {
-    const r = reportFromProbes(required, new Map([['droplet:read', 'granted'], ['vpc:read', 'missing']]), false);
+    const r = reportFromProbes(required, new Map([['droplet:read', 'granted'], ['vpc:read', 'missing']]), 'failed');
     expect(r.missing).toEqual(['vpc:read', 'vpc:create']);
   });
 
   it('leaves a read scope whose probe did not answer unverified, not missing', () => {
-    const r = reportFromProbes(['droplet:read'], new Map([['droplet:read', 'unknown']]), false);
+    const r = reportFromProbes(['droplet:read'], new Map([['droplet:read', 'unknown']]), 'failed');
     expect(r.unverified).toEqual(['droplet:read']);
     expect(r.missing).toEqual([]);
   });

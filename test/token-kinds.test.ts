@@ -102,8 +102,8 @@ describe('the scope policy', () => {
   it('accepts a custom token holding exactly the required scopes, and says how many', async () => {
     const v = { ...world.validCredentials({ scopes: customScopes(...PROD_STACK), expiresInSeconds: 30 * 86400 }), environment: 'prod' };
     const text = confirmation(await world.submit(v));
-    expect(text).toContain('*Scopes prod requires* (as DigitalOcean lists the token');
-    expect(text).toContain('4 of 4 present');
+    expect(text).toContain('*Scopes prod requires* (from the scopes DigitalOcean lists for the token)');
+    expect(text).toContain('4 of 4 held');
     expect(requestsBy(v)).toHaveLength(2);
   });
 
@@ -114,9 +114,9 @@ describe('the scope policy', () => {
 
   it('refuses tokens that live longer than the environment allows, or forever', async () => {
     const never = { ...world.validCredentials({ scopes: FULL_ACCESS, expiresInSeconds: null }), environment: 'prod' };
-    expect(errorsOf(await world.submit(never)).do_token).toContain('prod only accepts tokens that expire within 90 days. DigitalOcean says this token never expires');
+    expect(errorsOf(await world.submit(never)).do_token).toContain('prod only accepts tokens that live at most 90 days. DigitalOcean says this token never expires');
     const year = { ...world.validCredentials({ scopes: FULL_ACCESS, expiresInSeconds: 365 * 86400 }), environment: 'prod' };
-    expect(errorsOf(await world.submit(year)).do_token).toMatch(/expires on \d{4}-\d{2}-\d{2}, in 365 days/);
+    expect(errorsOf(await world.submit(year)).do_token).toMatch(/prod only accepts tokens that live at most 90 days; this one was made to live 365 days \(until \d{4}-\d{2}-\d{2}\)/);
     const ninety = { ...world.validCredentials({ scopes: FULL_ACCESS, expiresInSeconds: 90 * 86400 }), environment: 'prod' };
     expect(confirmation(await world.submit(ninety))).toMatch(/(Saved|Rotated): prod/);
   });
@@ -129,18 +129,30 @@ describe('the scope policy', () => {
     expect(requestsBy(v).filter((p) => p?.startsWith('/v2/')).sort()).toEqual(['/v2/account', '/v2/droplets', '/v2/vpcs']);
   });
 
+  it('says token info is turned off, not that it failed, when the installation disabled it', async () => {
+    const off = await startWorld({ SCOPE_POLICY: JSON.stringify(POLICY), DO_TOKEN_INFO_URL: 'off' });
+    try {
+      const v = { ...off.validCredentials({ scopes: FULL_ACCESS }), environment: 'prod', expiry: '30d' };
+      const errors = errorsOf(await off.submit(v));
+      expect(errors.do_token).toContain("This installation has DigitalOcean's token info turned off");
+      expect(errors.do_token).not.toContain('try again');
+    } finally {
+      await off.close();
+    }
+  });
+
   it('falls back to probes on an unrecognised token-info answer and says so', async () => {
     const v = { ...world.validCredentials({ scopes: customScopes('droplet:read'), tokenInfo: 'unrecognised' }), environment: 'staging', expiry: '30d' };
     const text = confirmation(await world.submit(v));
     expect(text).toContain('names do-creds does not know');
     expect(text).toContain('checked with read-only calls');
-    expect(text).toContain('1 of 1 present');
+    expect(text).toContain('1 of 1 held');
   });
 
   it('uses token info when it answers after the hedge, and cuts the probes short', async () => {
     const v = { ...world.validCredentials({ scopes: customScopes('droplet:read'), tokenInfo: 'slow', tokenInfoDelayMs: 500, expiresInSeconds: 86400 }), environment: 'staging' };
     const text = confirmation(await world.submit(v));
-    expect(text).toContain('as DigitalOcean lists the token');
+    expect(text).toContain('from the scopes DigitalOcean lists for the token');
     expect(requestsBy(v).length).toBeLessThanOrEqual(3);
   });
 
@@ -196,6 +208,18 @@ describe('/do-creds scopes', () => {
     const guide = JSON.stringify((await world.command('setup')).json);
     expect(guide).toContain('/do-creds scopes');
     expect(guide).toContain('What this workspace requires');
+  });
+});
+
+describe('a credential pasted into a command', () => {
+  it('is never repeated back, whatever the subcommand', async () => {
+    const { token, secretKey } = world.validCredentials();
+    for (const text of [`scopes ${token}`, `scopes prod ${token}`, token, `rotate ${secretKey}`]) {
+      const answer = JSON.stringify((await world.command(text)).json);
+      expect(answer).toContain('looks like a DigitalOcean token or Spaces secret');
+      expect(answer).not.toContain(token.slice(7, 20));
+      expect(answer).not.toContain(secretKey.slice(0, 12));
+    }
   });
 });
 

@@ -163,6 +163,11 @@ function looksLikeAccessKey(value: string): boolean {
   return /^DO[A-Z0-9]{14,38}$/.test(value);
 }
 
+/** A DigitalOcean token or Spaces secret key, e.g. pasted where a command argument belongs: never to be echoed. */
+export function looksLikeCredential(value: string): boolean {
+  return /^do[opr]_v1_/i.test(value) || looksLikeSecret(value);
+}
+
 function looksLikeSecret(value: string): boolean {
   return SECRET_KEY_PATTERN.test(value) && value.length >= 36 && /[a-z+/]/.test(value);
 }

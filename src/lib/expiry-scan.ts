@@ -141,7 +141,7 @@ function healthQueue(deps: ScanDeps) {
         await sleep(Math.min(...jobs.map(readyAt)) - now);
       }
     },
-    /** Puts a rate-limited job back for after the token's limit resets; false after three tries. */
+    /** Puts a rate-limited job back for after the token's limit resets; false after three retries. */
     retryLater(job: HealthJob, retryAfterSeconds: number): boolean {
       if (job.attempts >= 3) return false;
       const until = Date.now() + Math.min(retryAfterSeconds * 1000, maxWait);

@@ -14,7 +14,7 @@ export interface EnvironmentPolicy {
   require: string[];
   /** Refuse tokens that never expire. */
   requireExpiry: boolean;
-  /** Refuse tokens expiring more than this many days from now (implies requireExpiry). */
+  /** Refuse tokens made to live longer than this many days, creation to expiry (implies requireExpiry). */
   maxLifetimeDays: number | undefined;
   /** Required scopes DigitalOcean cannot confirm (token info unavailable): save with a warning, or refuse. */
   unverifiable: 'accept' | 'refuse';

@@ -1,7 +1,7 @@
 import type { CredentialInput, FieldErrors } from './credential-input.js';
 import { isReadScope } from './digitalocean/catalogue.js';
 import type { Fault, UnavailableReason } from './digitalocean/client.js';
-import type { ScopeReport } from './digitalocean/scopes.js';
+import type { ScopeReport, TokenInfoState } from './digitalocean/scopes.js';
 import type { EnvironmentPolicy } from './scope-policy.js';
 import type { SpacesCheck } from './spaces.js';
 import type { Note } from './validation.js';
@@ -57,13 +57,23 @@ export function missingScopesMessage(environment: string, missing: string[]): st
   );
 }
 
-export function unverifiableMessage(environment: string, unverified: string[]): string {
-  const named = unverified.slice(0, MAX_SCOPES_NAMED).join(', ');
-  const more = unverified.length > MAX_SCOPES_NAMED ? ` and ${unverified.length - MAX_SCOPES_NAMED} more` : '';
-  return (
-    `DigitalOcean's token info did not answer, so do-creds cannot confirm scopes ${environment} requires: ${named}${more}. ` +
-    `${NOT_SAVED}; please try again in a minute.`
-  );
+/** Why something could not be confirmed, and what to do, for a refusal: "… so do-creds cannot confirm X. Nothing was saved; …". */
+export function unconfirmedBecause(state: TokenInfoState, what: string): string {
+  switch (state) {
+    case 'disabled':
+      return `this installation has DigitalOcean's token info turned off (DO_TOKEN_INFO_URL=off), so do-creds cannot confirm ${what}. ${NOT_SAVED}; tell whoever runs do-creds.`;
+    case 'unrecognised':
+      return `DigitalOcean described this token's scopes with names do-creds does not know, so it cannot confirm ${what}. ${NOT_SAVED}; tell whoever runs do-creds (its scope catalogue needs regenerating).`;
+    case 'failed':
+    case 'answered':
+      return `DigitalOcean's token info did not answer, so do-creds cannot confirm ${what}. ${NOT_SAVED}; please try again in a minute.`;
+  }
+}
+
+export function unverifiableMessage(environment: string, report: ScopeReport): string {
+  const named = report.unverified.slice(0, MAX_SCOPES_NAMED).join(', ');
+  const more = report.unverified.length > MAX_SCOPES_NAMED ? ` and ${report.unverified.length - MAX_SCOPES_NAMED} more` : '';
+  return capitalise(unconfirmedBecause(report.tokenInfo, `scopes ${environment} requires: ${named}${more}`));
 }
 
 /** What kind of token this is, when that matters to the person; never called exact. */
@@ -87,16 +97,20 @@ export function tokenAccessNotes(report: ScopeReport, rules: EnvironmentPolicy):
     });
   }
   if (report.unverified.length > 0 && rules.unverifiable === 'accept') {
-    notes.push({ level: 'warning', text: `Saved without confirming ${report.unverified.length} required scope${report.unverified.length === 1 ? '' : 's'}: write scopes cannot be tested without changing the account.` });
+    const n = report.unverified.length;
+    notes.push({ level: 'warning', text: `Saved although do-creds could not confirm ${n} required scope${n === 1 ? '' : 's'} (listed above).` });
   }
   return notes;
 }
 
 function unknownAccessText(report: ScopeReport): string {
-  const why = report.unrecognised
-    ? 'DigitalOcean described this token\'s scopes with names do-creds does not know (its scope catalogue may need regenerating)'
-    : 'DigitalOcean\'s token info did not answer';
-  const probed = report.source === 'probes' ? ', so it was checked with read-only calls instead' : '';
+  const why = {
+    unrecognised: 'DigitalOcean described this token\'s scopes with names do-creds does not know (its scope catalogue may need regenerating)',
+    disabled: 'DigitalOcean\'s token info is turned off in this installation',
+    failed: 'DigitalOcean\'s token info did not answer',
+    answered: 'DigitalOcean\'s token info did not say',
+  }[report.tokenInfo];
+  const probed = report.source === 'probes' ? ', so the required scopes were checked with read-only calls instead' : '';
   return `${why}${probed}. do-creds cannot tell whether it is Read Only, Full Access or custom: if it is Read Only, Terraform plans work but applies fail.`;
 }
 

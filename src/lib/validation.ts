@@ -1,10 +1,10 @@
 import { checkLocally, type CredentialInput, type Field, type FieldErrors, type RawSubmission } from './credential-input.js';
-import { READ_SCOPE_PROBES, type Account, type DigitalOceanClient, type Fault, type RateLimit, type Result, type TokenInfo } from './digitalocean/client.js';
-import { accessFromTokenInfo, probesFor, reportFromProbes, reportFromTokenInfo, type ProbeOutcome, type ScopeReport } from './digitalocean/scopes.js';
+import { READ_SCOPE_PROBES, type Account, type DigitalOceanClient, type Fault, type RateLimit, type TokenInfo } from './digitalocean/client.js';
+import { accessFromTokenInfo, probesFor, reportFromProbes, reportFromTokenInfo, type ProbeOutcome, type ScopeReport, type TokenInfoState } from './digitalocean/scopes.js';
 import { daysLeft, differentDay, isoDay } from './expiry.js';
 import { policyFor, type EnvironmentPolicy, type ScopePolicy } from './scope-policy.js';
 import type { SpacesCheck, SpacesChecker } from './spaces.js';
-import { tokenAccessNotes, tokenFaultMessage, missingScopesMessage, spacesErrors, unverifiableMessage } from './validation-messages.js';
+import { missingScopesMessage, spacesErrors, tokenAccessNotes, tokenFaultMessage, unconfirmedBecause, unverifiableMessage } from './validation-messages.js';
 
 /**
  * Validates a submission: local checks first, then the live ones at once, each with its own
@@ -47,6 +47,17 @@ export type Validation =
   | { ok: true; set: ValidatedCredentialSet; causes: UpstreamCauses }
   | { ok: false; errors: FieldErrors; causes: UpstreamCauses };
 
+type InfoResult = Awaited<ReturnType<DigitalOceanClient['getTokenInfo']>>;
+
+/** What became of token info, when it gave no usable scope list. */
+function tokenInfoState(info: InfoResult): Exclude<TokenInfoState, 'answered'> {
+  if (info.kind === 'disabled') return 'disabled';
+  return info.kind === 'ok' ? 'unrecognised' : 'failed';
+}
+
+/** At most this many read probes per submission: DigitalOcean allows 250 requests a minute per token. */
+const MAX_PROBES = 10;
+
 /** Never spend the last tenth of a token's window on checks: the person's Terraform shares it. */
 const RESERVED_SHARE = 0.1;
 
@@ -73,7 +84,7 @@ interface Checked {
   rules: EnvironmentPolicy;
   now: Date;
   account: Awaited<ReturnType<DigitalOceanClient['getAccount']>>;
-  info: Result<{ info: TokenInfo }>;
+  info: InfoResult;
   scoped: ScopeCheck;
   spaces: SpacesCheck;
 }
@@ -81,7 +92,7 @@ interface Checked {
 function judge({ input, rules, now, account, info, scoped, spaces }: Checked): Validation {
   const errors: FieldErrors = {};
   const notes: Note[] = [];
-  const causes = upstreamCauses(account, info, spaces);
+  const causes = upstreamCauses(account, info, scoped.report.tokenInfo, spaces);
   const set = (field: Field, message: string | undefined) => {
     if (message !== undefined && errors[field] === undefined) errors[field] = message;
   };
@@ -90,7 +101,7 @@ function judge({ input, rules, now, account, info, scoped, spaces }: Checked): V
 
   const report = scoped.report;
   if (report.missing.length > 0) set('token', missingScopesMessage(input.environment, report.missing));
-  if (report.unverified.length > 0 && rules.unverifiable === 'refuse') set('token', unverifiableMessage(input.environment, report.unverified));
+  if (report.unverified.length > 0 && rules.unverifiable === 'refuse') set('token', unverifiableMessage(input.environment, report));
   notes.push(...tokenAccessNotes(report, rules));
   if (scoped.skippedForBudget) {
     notes.push({ level: 'warning', text: 'This token has used most of its DigitalOcean requests for now, so do-creds did not spend more of them checking its scopes.' });
@@ -109,8 +120,8 @@ function judge({ input, rules, now, account, info, scoped, spaces }: Checked): V
     });
   }
 
-  const expiry = chooseExpiry(input, info.kind === 'ok' ? info.info : undefined, notes);
-  const lifetime = lifetimeProblem(rules, expiry, input, now);
+  const expiry = chooseExpiry(input, info.kind === 'ok' && report.tokenInfo === 'answered' ? info.info : undefined, notes);
+  const lifetime = lifetimeProblem(rules, expiry, input, now, report);
   if (lifetime && !tokenFault) set(lifetime.field, lifetime.message);
 
   if (Object.keys(errors).length > 0) return { ok: false, errors, causes };
@@ -150,7 +161,7 @@ async function checkScopes(
   token: string,
   required: readonly string[],
   account: Promise<Awaited<ReturnType<DigitalOceanClient['getAccount']>>>,
-  info: Promise<Result<{ info: TokenInfo }>>,
+  info: Promise<InfoResult>,
   deps: ValidationDeps,
 ): Promise<ScopeCheck> {
   const access = info.then((r) => (r.kind === 'ok' ? accessFromTokenInfo(r.info.scopes) : undefined));
@@ -169,13 +180,16 @@ async function probe(
   token: string,
   required: readonly string[],
   accountCall: Promise<Awaited<ReturnType<DigitalOceanClient['getAccount']>>>,
-  info: Promise<Result<{ info: TokenInfo }>>,
+  info: Promise<InfoResult>,
   deps: ValidationDeps,
   signal: AbortSignal,
 ): Promise<ScopeCheck> {
   const account = await accountCall;
-  const outcomes = new Map<string, ProbeOutcome>([['account:read', account.kind === 'ok' ? 'granted' : account.kind === 'forbidden' ? 'missing' : 'unknown']]);
-  const wanted = probesFor(required).filter((s) => s !== 'account:read' && s in READ_SCOPE_PROBES);
+  const outcomes = new Map<string, ProbeOutcome>();
+  if (required.includes('account:read')) {
+    outcomes.set('account:read', account.kind === 'ok' ? 'granted' : account.kind === 'forbidden' ? 'missing' : 'unknown');
+  }
+  const wanted = probesFor(required).filter((s) => s !== 'account:read' && s in READ_SCOPE_PROBES).slice(0, MAX_PROBES);
   // A token DigitalOcean rejects or is throttling gets no further requests.
   const usable = account.kind === 'ok' || account.kind === 'forbidden';
   const skippedForBudget = usable && wanted.length > 0 && !withinBudget(account.rateLimit, wanted.length);
@@ -183,10 +197,7 @@ async function probe(
     const results = await Promise.all(wanted.map(async (s) => [s, await deps.digitalocean.probeReadScope(token, s, signal)] as const));
     for (const [s, outcome] of results) outcomes.set(s, outcome);
   }
-  const answered = await info;
-  const unrecognised = answered.kind === 'ok' && accessFromTokenInfo(answered.info.scopes) === undefined;
-  const asked = required.some((s) => s === 'account:read') || wanted.length > 0;
-  return { report: reportFromProbes(required, asked ? outcomes : new Map(), unrecognised), skippedForBudget };
+  return { report: reportFromProbes(required, outcomes, tokenInfoState(await info)), skippedForBudget };
 }
 
 function withinBudget(rateLimit: RateLimit | undefined, requests: number): boolean {
@@ -198,44 +209,56 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
 }
 
-function upstreamCauses(account: Fault | { kind: 'ok' }, info: Result<{ info: TokenInfo }>, spaces: SpacesCheck): UpstreamCauses {
+function upstreamCauses(account: Fault | { kind: 'ok' }, info: InfoResult, tokenInfo: TokenInfoState, spaces: SpacesCheck): UpstreamCauses {
   const causes: UpstreamCauses = {};
   const cause = (r: { kind: string; reason?: string }) => (r.kind === 'unavailable' ? r.reason : r.kind);
   if (account.kind !== 'ok' && account.kind !== 'forbidden') causes.digitalocean = cause(account);
-  if (info.kind !== 'ok') causes.token_info = cause(info);
+  if (info.kind === 'disabled') causes.token_info = 'disabled';
+  else if (info.kind !== 'ok') causes.token_info = cause(info);
+  else if (tokenInfo === 'unrecognised') causes.token_info = 'unrecognised';
   if (spaces.kind !== 'ok') causes.spaces = cause(spaces);
   return causes;
 }
 
-type ChosenExpiry = { expiresAt: Date | undefined; source: 'digitalocean' | 'submitted' };
+type ChosenExpiry = { expiresAt: Date | undefined; createdAt: Date | undefined; source: 'digitalocean' | 'submitted' };
 
 /** DigitalOcean's own expiry wins when it is known; the person is told when theirs differed. */
 function chooseExpiry(input: CredentialInput, info: TokenInfo | undefined, notes: Note[]): ChosenExpiry {
-  if (info === undefined) return { expiresAt: input.expiresAt, source: 'submitted' };
+  if (info === undefined) return { expiresAt: input.expiresAt, createdAt: undefined, source: 'submitted' };
   if (differentDay(info.expiresAt, input.expiresAt)) {
     const theirs = info.expiresAt ? `expires on ${isoDay(info.expiresAt)}` : 'never expires';
     const yours = input.expiresAt ? isoDay(input.expiresAt) : 'no expiry';
     notes.push({ level: 'info', text: `DigitalOcean says this token ${theirs}, not ${yours} as chosen in the form; do-creds uses DigitalOcean's date.` });
   }
-  return { expiresAt: info.expiresAt, source: 'digitalocean' };
+  return { expiresAt: info.expiresAt, createdAt: info.createdAt, source: 'digitalocean' };
 }
 
-/** The environment's lifetime rules; a self-reported expiry counts only where unverifiable ones are accepted. */
-function lifetimeProblem(rules: EnvironmentPolicy, expiry: ChosenExpiry, input: CredentialInput, now: Date): { field: Field; message: string } | undefined {
+/**
+ * The environment's lifetime rules. The lifetime runs from the token's creation (token info's
+ * created_at) to its expiry; a self-reported expiry counts only where unconfirmed ones are accepted.
+ */
+function lifetimeProblem(
+  rules: EnvironmentPolicy,
+  expiry: ChosenExpiry,
+  input: CredentialInput,
+  now: Date,
+  report: ScopeReport,
+): { field: Field; message: string } | undefined {
   if (!rules.requireExpiry) return undefined;
   const env = input.environment;
   const field: Field = expiry.source === 'digitalocean' ? 'token' : 'expiry';
-  const limit = rules.maxLifetimeDays === undefined ? 'that expire' : `that expire within ${rules.maxLifetimeDays} days`;
+  const limit = rules.maxLifetimeDays === undefined ? 'that expire' : `that live at most ${rules.maxLifetimeDays} days`;
   if (expiry.source === 'submitted' && rules.unverifiable === 'refuse') {
-    return { field: 'token', message: `${env} only accepts tokens ${limit}, and DigitalOcean's token info did not answer to confirm this one's date. Nothing was saved; please try again in a minute.` };
+    return { field: 'token', message: `${env} only accepts tokens ${limit}, and ${unconfirmedBecause(report.tokenInfo, "this one's expiry")}` };
   }
   if (expiry.expiresAt === undefined) {
     const why = expiry.source === 'digitalocean' ? 'DigitalOcean says this token never expires' : 'The form says this token never expires';
     return { field, message: `${env} only accepts tokens ${limit}. ${why}: generate one with an expiration.` };
   }
-  const days = daysLeft(expiry.expiresAt, now);
+  const days = daysLeft(expiry.expiresAt, expiry.createdAt ?? now);
   if (rules.maxLifetimeDays !== undefined && days > rules.maxLifetimeDays) {
-    return { field, message: `${env} only accepts tokens ${limit}; this one expires on ${isoDay(expiry.expiresAt)}, in ${days} days. Generate one with a shorter expiration.` };
+    const since = expiry.createdAt ? `was made to live ${days} days (until ${isoDay(expiry.expiresAt)})` : `expires on ${isoDay(expiry.expiresAt)}, in ${days} days`;
+    return { field, message: `${env} only accepts tokens ${limit}; this one ${since}. Generate one with a shorter expiration.` };
   }
   return undefined;
 }

@@ -105,7 +105,7 @@ export function tokenHolds(reported: readonly string[], scope: string): boolean 
 }
 
 export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
-  const tokens = new Map<string, TokenBehaviour>();
+  const tokens = new Map<string, TokenBehaviour & { expiresAt?: number | undefined }>();
   const calls = new Map<string, { at: number; path: string }[]>();
   const requests: FakeDigitalOcean['requests'] = [];
   const server = createServer((req, res) => void handle(req, res));
@@ -118,6 +118,8 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
     if (behaviour?.delayMs) await sleep(behaviour.delayMs);
     if (res.destroyed) return;
     if (behaviour === undefined || token === undefined) return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
+    // An expired token stops working (create-personal-access-token docs: it disappears).
+    if (behaviour.expiresAt !== undefined && Date.now() >= behaviour.expiresAt) return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
 
     const now = Date.now();
     const history = calls.get(token) ?? [];
@@ -132,7 +134,7 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
     history.push({ at: now, path: url.pathname });
     // Token info lives on cloud.digitalocean.com and is undocumented; whether it counts against the
     // token's API limits is unknown, so it is counted (the stricter answer), without RateLimit headers.
-    if (url.pathname === '/v1/oauth/token/info') return tokenInfo(res, behaviour);
+    if (url.pathname === '/v1/oauth/token/info') return tokenInfo(req, res, behaviour);
     const after = rateHeaders(history, behaviour, now);
     if (behaviour.fault) return fault(req, res, behaviour.fault, after);
     const endpoint = ENDPOINTS[url.pathname];
@@ -144,16 +146,17 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
     return send(res, 200, { [endpoint.key]: [], links: {}, meta: { total: 0 } }, after);
   }
 
-  async function tokenInfo(res: ServerResponse, b: TokenBehaviour): Promise<void> {
-    if (b.fault === 'unauthorized') return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
+  async function tokenInfo(req: IncomingMessage, res: ServerResponse, b: TokenBehaviour & { expiresAt?: number | undefined }): Promise<void> {
+    // A token-wide fault hits token info too: it is the same token at the same company.
+    if (b.fault) return fault(req, res, b.fault, {});
     if (b.tokenInfo === 'hang') return; // never answers
     if (b.tokenInfo === 'slow') await sleep(b.tokenInfoDelayMs ?? 600);
-    if (b.tokenInfo === 'server_error' || b.fault === 'server_error') return sendError(res, 500, 'server_error', 'Unexpected server-side error');
+    if (b.tokenInfo === 'server_error') return sendError(res, 500, 'server_error', 'Unexpected server-side error');
     send(res, 200, {
       resource_owner_id: 1234567,
       // A scheme do-creds has never seen: what an unrecognised answer looks like to it.
       scopes: b.tokenInfo === 'unrecognised' ? ['compute:manage', 'storage:manage'] : b.scopes,
-      expires_in_seconds: b.expiresInSeconds === undefined ? null : b.expiresInSeconds,
+      expires_in_seconds: b.expiresAt === undefined ? null : Math.max(0, Math.round((b.expiresAt - Date.now()) / 1000)),
       application: { uid: null },
       created_at: Math.floor(Date.now() / 1000) - 3600,
     });
@@ -165,7 +168,11 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
     url,
     tokenInfoUrl: `${url}/v1/oauth/token/info`,
     requests,
-    setToken: (token, behaviour) => tokens.set(token, behaviour),
+    setToken: (token, behaviour) =>
+      tokens.set(token, {
+        ...behaviour,
+        expiresAt: typeof behaviour.expiresInSeconds === 'number' ? Date.now() + behaviour.expiresInSeconds * 1000 : undefined,
+      }),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -205,7 +212,8 @@ function accountBody(b: TokenBehaviour): object {
       uuid: 'b6fr89dbf6d9156cace5f3c78dc9851d957381ef',
       email_verified: true,
       status: b.account?.status ?? 'active',
-      status_message: b.account?.status && b.account.status !== 'active' ? 'Please update your billing details.' : '',
+      // The spec's account model has status_message; its text for a locked account is not documented.
+      status_message: b.account?.status && b.account.status !== 'active' ? 'Account locked.' : '',
       team: { uuid: '5df3e3004a17e242b7c20ca6c9fc25b701a47ece', name: b.account?.teamName ?? 'Platform' },
     },
   };
@@ -216,10 +224,12 @@ function fault(req: IncomingMessage, res: ServerResponse, kind: NonNullable<Toke
     case 'unauthorized':
       return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
     case 'rate_limited':
+      // A 429 carries Retry-After (spec shared/headers.yml) as well as the RateLimit-* headers.
       return sendError(res, 429, 'too_many_requests', 'API rate limit exceeded.', {
         'ratelimit-limit': '5000',
         'ratelimit-remaining': '0',
         'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 42),
+        'retry-after': '42',
       });
     case 'server_error':
       return sendError(res, 500, 'server_error', 'Unexpected server-side error', headers);

@@ -54,6 +54,7 @@ export async function checklistForResourceTypes(names: readonly string[]): Promi
       advice.unknown.push({ name, suggestion: suggestType(type, known) });
       continue;
     }
+    if (advice.types.includes(type)) continue;
     advice.types.push(type);
     for (const s of entry.scopes) scopes.add(s);
     if (entry.spacesKey) advice.spacesKeyTypes.push(type);

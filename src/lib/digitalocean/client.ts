@@ -102,7 +102,8 @@ export type ProbeResult = 'granted' | 'missing' | 'unknown';
 export interface DigitalOceanClient {
   /** The account, and the token's remaining requests when DigitalOcean said. */
   getAccount(token: string): Promise<Result<{ account: Account }> & { rateLimit?: RateLimit }>;
-  getTokenInfo(token: string, now: Date): Promise<Result<{ info: TokenInfo }>>;
+  /** `disabled`: DO_TOKEN_INFO_URL is off, so nothing was asked. */
+  getTokenInfo(token: string, now: Date): Promise<Result<{ info: TokenInfo }> | { kind: 'disabled' }>;
   probeReadScope(token: string, scope: string, signal?: AbortSignal): Promise<ProbeResult>;
 }
 
@@ -139,7 +140,7 @@ export function createDigitalOceanClient(options: DigitalOceanOptions): DigitalO
     },
 
     async getTokenInfo(token, now) {
-      if (options.tokenInfoUrl === undefined) return { kind: 'unavailable', reason: 'network' };
+      if (options.tokenInfoUrl === undefined) return { kind: 'disabled' };
       const res = await get(options.tokenInfoUrl, token, options.tokenInfoTimeoutMs);
       if (res.kind !== 'ok') return res.fault;
       const parsed = tokenInfoSchema.safeParse(res.body);

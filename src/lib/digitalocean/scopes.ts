@@ -73,8 +73,11 @@ export function canWrite(access: TokenAccess): boolean | undefined {
   }
 }
 
+/** What became of DigitalOcean's token info: it said, it failed, it is turned off, or it named nothing known. */
+export type TokenInfoState = 'answered' | 'failed' | 'disabled' | 'unrecognised';
+
 export interface ScopeReport {
-  /** token_info: DigitalOcean listed the scopes; probes: read-only calls; none: neither could tell. */
+  /** token_info: DigitalOcean listed the scopes; probes: read-only calls ran; none: neither could tell. */
   source: 'token_info' | 'probes' | 'none';
   access: TokenAccess;
   required: string[];
@@ -82,8 +85,7 @@ export interface ScopeReport {
   missing: string[];
   /** Could not be checked: write scopes without token info, or probes that did not answer. */
   unverified: string[];
-  /** Token info answered, but with no scope name the catalogue knows. */
-  unrecognised: boolean;
+  tokenInfo: TokenInfoState;
 }
 
 export function reportFromTokenInfo(required: readonly string[], access: TokenAccess): ScopeReport {
@@ -95,7 +97,7 @@ export function reportFromTokenInfo(required: readonly string[], access: TokenAc
     granted,
     missing: required.filter((s) => !granted.includes(s)),
     unverified: [],
-    unrecognised: false,
+    tokenInfo: 'answered',
   };
 }
 
@@ -108,7 +110,7 @@ export type ProbeOutcome = 'granted' | 'missing' | 'unknown';
 export function reportFromProbes(
   required: readonly string[],
   probes: ReadonlyMap<string, ProbeOutcome>,
-  unrecognised: boolean,
+  tokenInfo: Exclude<TokenInfoState, 'answered'>,
 ): ScopeReport {
   const granted: string[] = [];
   const missing: string[] = [];
@@ -124,7 +126,7 @@ export function reportFromProbes(
     granted,
     missing,
     unverified,
-    unrecognised,
+    tokenInfo,
   };
 }
 

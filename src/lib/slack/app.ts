@@ -9,6 +9,7 @@ import {
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { createAccessPolicy, type Subject } from '../access.js';
+import { looksLikeCredential } from '../credential-input.js';
 import { parseCommand } from '../command.js';
 import type { Config } from '../config.js';
 import type { CredentialStore, StoredSet } from '../credential-set.js';
@@ -83,6 +84,8 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
   app.command(/.*/, async ({ command, ack, client, respond }) => {
     const parsed = parseCommand(command.text);
     const name = command.command;
+    // A credential pasted into the command is never repeated back, whatever the subcommand.
+    if ((command.text ?? '').split(/\s+/).some(looksLikeCredential)) return ack(ephemeral(pastedCredentialText(name)));
     if (parsed.kind === 'unknown') return ack(helpMessage(name, parsed.word));
     const need = parsed.name === 'status' || parsed.name === 'terraform' || parsed.name === 'scopes' ? 'read' : parsed.name === 'help' ? undefined : 'write';
     if (need) {
@@ -205,6 +208,13 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
   });
 
   return { app, receiver };
+}
+
+function pastedCredentialText(command: string): string {
+  return (
+    'That looks like a DigitalOcean token or Spaces secret, so I ignored the command and did not repeat it. ' +
+    `Credentials go in the private form: \`${command} setup\`. If it was pasted anywhere others can read, delete it in the control panel and create a new one.`
+  );
 }
 
 /** When API Gateway received the request; now, if that is missing or implausible (clock skew). */

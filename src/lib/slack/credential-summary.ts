@@ -57,7 +57,7 @@ function customScopesText(access: Extract<TokenAccess, { kind: 'custom' }>, maxC
   let shown = '';
   let hidden = access.omitted ?? 0;
   for (const [i, group] of groups.entries()) {
-    if (shown.length + group.length > maxChars) {
+    if (shown.length + group.length + 3 > maxChars) {
       hidden += groupByResource(access.scopes).slice(i).reduce((n, [, a]) => n + a.length, 0);
       break;
     }
@@ -71,12 +71,12 @@ function customScopesText(access: Extract<TokenAccess, { kind: 'custom' }>, maxC
 export function scopeReportText(environment: string, report: ScopeReport): string | undefined {
   if (report.required.length === 0) return undefined;
   const source =
-    report.source === 'token_info' ? 'as DigitalOcean lists the token\'s scopes' : report.source === 'probes' ? 'checked with read-only calls' : 'not checked';
-  const lines = [`*Scopes ${environment} requires* (${source}): ${report.granted.length} of ${report.required.length} present.`];
+    report.source === 'token_info' ? 'from the scopes DigitalOcean lists for the token' : report.source === 'probes' ? 'checked with read-only calls' : 'not checked';
+  const lines = [`*Scopes ${environment} requires* (${source}): ${report.granted.length} of ${report.required.length} held.`];
   if (report.missing.length > 0) lines.push(`:x: Missing: ${report.missing.map((s) => `\`${s}\``).join(', ')}`);
   if (report.unverified.length > 0) {
     lines.push(
-      `:grey_question: Not confirmed (without DigitalOcean's token info, write scopes cannot be tested without changing the account): ${report.unverified.map((s) => `\`${s}\``).join(', ')}`,
+      `:grey_question: Not confirmed (without DigitalOcean's token info, write scopes cannot be tested without changing the account, and read probes are limited): ${report.unverified.map((s) => `\`${s}\``).join(', ')}`,
     );
   }
   return lines.join('\n');

@@ -33,7 +33,7 @@ function overview(policy: ScopePolicy, command: string): EphemeralMessage {
 export function policySummary(policy: ScopePolicy): string {
   const line = (name: string, rules: EnvironmentPolicy) => `• *${escapeMrkdwn(name)}*: ${rulesText(rules)}`;
   const lines = [line('every environment', policyFor(policy, '')), ...Object.keys(policy.environments).sort().map((env) => line(env, policyFor(policy, env)))];
-  return truncate(`*What this workspace requires*\n${lines.join('\n')}`);
+  return fitLines(['*What this workspace requires*', ...lines], 'environments');
 }
 
 function rulesText(rules: EnvironmentPolicy): string {
@@ -67,7 +67,8 @@ async function forResourceTypes(command: string, args: readonly string[]): Promi
   const advice = await checklistForResourceTypes(args);
   const blocks: KnownBlock[] = [header('Scopes for your Terraform')];
   if (advice.types.length > 0) {
-    blocks.push(...checklistBlocks(advice, `For ${advice.types.map((t) => `\`${t}\``).join(', ')}.`));
+    blocks.push(section(fitLines([`For ${advice.types.map((t) => `\`${t}\``).join(', ')}.`], 'types')));
+    blocks.push(...checklistBlocks(advice, ''));
   }
   const notes: string[] = [];
   if (advice.spacesKeyTypes.length > 0) {
@@ -80,7 +81,7 @@ async function forResourceTypes(command: string, args: readonly string[]): Promi
   for (const u of advice.unknown) {
     notes.push(`\`${escapeMrkdwn(u.name.slice(0, 60))}\` is not a resource type of the DigitalOcean provider${u.suggestion ? ` (did you mean \`${u.suggestion}\`?)` : ''}.`);
   }
-  if (notes.length > 0) blocks.push(section(truncate(notes.join('\n'))));
+  if (notes.length > 0) blocks.push(section(fitLines(notes, 'notes')));
   if (advice.types.length === 0) blocks.push(context(usage(command)));
   blocks.push(
     context(
@@ -92,21 +93,21 @@ async function forResourceTypes(command: string, args: readonly string[]): Promi
 
 function checklistBlocks(list: Checklist, lead: string): KnownBlock[] {
   const lines = groupByResource(list.scopes).map(([resource, actions]) => `• *${resource}*: ${actions.join(', ')}`);
-  const blocks: KnownBlock[] = [];
-  if (list.aliases.includes('api:write')) blocks.push(section(`${lead} That means a *Full Access* token.`));
-  else if (list.aliases.includes('api:read') && list.scopes.length === 0) blocks.push(section(`${lead} That means a *Read Only* (or Full Access) token.`));
-  else {
-    const title = `${lead} In the control panel choose *Custom Scopes* and tick these ${list.scopes.length} (the control panel adds some of them by itself):`;
-    const readAll = list.aliases.includes('api:read') ? ['• and every read scope (`api:read`)'] : [];
-    for (const chunk of chunkLines([title, ...lines, ...readAll])) blocks.push(section(chunk));
-  }
-  return blocks;
+  const intro = lead ? `${fitLines([lead], 'scopes')} ` : '';
+  if (list.aliases.includes('api:write')) return [section(`${intro}That means a *Full Access* token.`)];
+  if (list.aliases.includes('api:read') && list.scopes.length === 0) return [section(`${intro}That means a *Read Only* (or Full Access) token.`)];
+  const title = `${intro}In the control panel choose *Custom Scopes* and tick these ${list.scopes.length} (the control panel adds some of them by itself):`;
+  const readAll = list.aliases.includes('api:read') ? ['• and every read scope (`api:read`)'] : [];
+  // At most 40 sections: Block Kit allows 50 blocks in a message.
+  return chunkLines([title, ...lines, ...readAll]).slice(0, 40).map((chunk) => section(chunk));
 }
 
+/** Lines in sections of at most MAX_SECTION_CHARS; a single longer line is cut. */
 function chunkLines(lines: string[]): string[] {
   const chunks: string[] = [];
   let current = '';
-  for (const line of lines) {
+  for (const raw of lines) {
+    const line = raw.length > MAX_SECTION_CHARS ? `${raw.slice(0, MAX_SECTION_CHARS - 1)}…` : raw;
     if (current && current.length + line.length + 1 > MAX_SECTION_CHARS) {
       chunks.push(current);
       current = '';
@@ -117,6 +118,18 @@ function chunkLines(lines: string[]): string[] {
   return chunks;
 }
 
-function truncate(text: string): string {
-  return text.length <= MAX_SECTION_CHARS ? text : `${text.slice(0, MAX_SECTION_CHARS - 1)}…`;
+/** As many whole lines as fit one section, then how many more `what` were left out. */
+function fitLines(lines: string[], what: string): string {
+  const kept: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    const rest = lines.length - i;
+    const room = MAX_SECTION_CHARS - 40 - kept.join('\n').length;
+    if (line.length + 1 > room) {
+      if (kept.length === 0) return `${line.slice(0, room - 1)}… (and more ${what})`;
+      kept.push(`… and ${rest} more ${what}`);
+      break;
+    }
+    kept.push(line);
+  }
+  return kept.join('\n');
 }
