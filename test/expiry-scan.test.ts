@@ -50,6 +50,9 @@ function seed(env: string, expiresInDays: number | undefined, o: { channel?: str
   ];
   const value = { do_token: token, do_access_key: accessKey, do_secret_key: secretKey, spaces_region: 'nyc3', spaces_endpoint: world.spaces.url };
   world.secretsManager.seed(`do-creds/${env}`, JSON.stringify(value), tags);
+  // do-creds records which version its tags describe.
+  const secret = world.secretsManager.secret(`do-creds/${env}`);
+  secret?.tags.push({ Key: 'do-creds:metadata-version', Value: secret.versions[0]?.id ?? '' });
   return { env, token };
 }
 

@@ -65,7 +65,8 @@ const cases: Case[] = [
     name: 'Secrets Manager timeout',
     arrange: () => (world.secretsManager.fail('PutSecretValue', { delayMs: 4000 }, 10), credentials()),
     field: 'environment',
-    message: 'did not answer',
+    // The write may still land: an unknown outcome, never "nothing was saved".
+    message: 'did not confirm the save in time',
     log: 'store_failed',
   },
 ];

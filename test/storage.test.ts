@@ -92,6 +92,11 @@ describe('saving a validated submission', () => {
     expect(first.json?.response_action).toBe('clear');
     expect(second.json?.response_action).toBe('clear');
     expect(world.secretsManager.versions('do-creds/prod')).toHaveLength(1);
+    // Told as already saved, not as a rotation, and audited once.
+    const told = world.slack.callsTo('chat.postEphemeral').map((c) => JSON.stringify(c.args));
+    expect(told[0]).toContain('Saved: prod');
+    expect(told[1]).toContain('Already saved: prod');
+    expect(world.slack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args).includes('rotated'))).toHaveLength(0);
   });
 
   it('adds a version on rotation and keeps the old value as AWSPREVIOUS, resetting the expiry alerts', async () => {
@@ -145,12 +150,21 @@ describe('Secrets Manager faults', () => {
     expect(world.secretsManager.currentValue('do-creds/prod')).toBeDefined();
   });
 
-  it('says Secrets Manager did not answer when it is slower than Slack allows', async () => {
+  it('says it could not confirm the save, never "nothing was saved", when Secrets Manager is slower than Slack allows', async () => {
     world.secretsManager.fail('CreateSecret', { delayMs: 4000 }, 3);
+    const output = captureOutput();
     const started = Date.now();
-    const res = await world.submit({ ...world.validCredentials(), environment: 'prod' });
+    let res;
+    try {
+      res = await world.submit({ ...world.validCredentials(), environment: 'prod' });
+    } finally {
+      output.restore();
+    }
     expect(Date.now() - started).toBeLessThan(3000);
-    expect((res.json?.errors as Record<string, string>).environment).toContain('did not answer');
+    const error = (res.json?.errors as Record<string, string>).environment;
+    expect(error).toContain('did not confirm the save in time');
+    expect(error).not.toContain('Nothing was saved');
+    expect(output.lines().some((l) => l.event === 'audit' && l.action === 'unknown')).toBe(true);
   });
 });
 
@@ -163,7 +177,7 @@ describe('the 3-second budget', () => {
     event.requestContext.timeEpoch = arrived;
     const res = await world.send(event);
     expect(Date.now() - arrived).toBeLessThan(3000);
-    expect((res.json?.errors as Record<string, string>).environment).toContain('did not answer');
+    expect((res.json?.errors as Record<string, string>).environment).toContain('did not confirm the save in time');
   });
 });
 
@@ -260,10 +274,34 @@ describe('/do-creds delete', () => {
     const again = await store('prod');
     expect(world.secretsManager.secret('do-creds/prod')?.deletionDate).toBeUndefined();
     expect(world.secretsManager.currentValue('do-creds/prod')?.do_token).toBe(again.token);
+    expect(JSON.stringify(world.slack.callsTo('chat.postEphemeral').at(-1)?.args)).toContain('Restored: prod');
+    // As AWS does, and unlike moto: CreateSecret on a name scheduled for deletion is never the way back.
+    expect(world.secretsManager.calls.map((c) => c.operation)).toContain('RestoreSecret');
   });
 
   it('says when the environment has no stored set', async () => {
     expect(blocksText(await world.command('delete nope'))).toContain('No credentials are stored for `nope`');
+  });
+});
+
+describe('metadata someone else tagged', () => {
+  it('a tag claiming prod on dev, or carrying HCL and a mention, changes nothing the bot prints', async () => {
+    await store('dev', {}, 'tf-state');
+    const secret = world.secretsManager.secret('do-creds/dev')!;
+    const retag = (key: string, value: string) => (secret.tags = [...secret.tags.filter((t) => t.Key !== key), { Key: key, Value: value }]);
+    retag('do-creds:environment', 'prod');
+    retag('do-creds:spaces-bucket', 'x" } data "external" "pwn" { program = ["sh"] } #');
+    retag('do-creds:spaces-key-id', '<!channel>');
+    const status = blocksText(await world.command('status'));
+    expect(status).toContain('*dev*');
+    expect(status).not.toContain('*prod*');
+    expect(status).toContain('Description damaged');
+    expect(status).not.toContain('<!channel>');
+    const terraform = blocksText(await world.command('terraform dev'));
+    expect(terraform).not.toContain('external');
+    expect(terraform).not.toContain('do-creds/prod');
+    const del = blocksText(await world.command('delete dev'));
+    expect(del).not.toContain('<!channel>');
   });
 });
 

@@ -18,13 +18,13 @@ function version(env: string, key = `view-${Math.random()}`): NewVersion {
     metadata: {
       environment: env,
       expiresAt: new Date('2027-01-31T00:00:00Z'),
-      submittedBy: 'U1',
+      submittedBy: 'U0SUBMITTER',
       submittedAt: new Date('2026-11-24T10:00:00Z'),
       tokenFingerprint: token.slice(-4),
       spacesKeyId: accessKey,
       spacesRegion: 'nyc3',
       spacesBucket: undefined,
-      alertChannel: 'C1',
+      alertChannel: 'C0ALERTS',
       validatedAt: new Date('2026-11-24T10:00:00Z'),
       validation: 'ok',
       alertedThreshold: undefined,
@@ -50,10 +50,12 @@ describe.each(stores)('the %s store', (_name, make) => {
   it('creates, then rotates keeping the previous value, idempotently per submission', async () => {
     const store = make();
     const first = version('prod');
-    expect(await store.save(first)).toEqual({ kind: 'ok', created: true, name: 'do-creds/prod' });
-    expect(await store.save(first)).toMatchObject({ kind: 'ok' });
+    expect(await store.save(first)).toMatchObject({ kind: 'ok', outcome: 'created', name: 'do-creds/prod', metadataWritten: true });
+    // The same submission again (Submit pressed twice) is already saved, not a rotation.
+    expect(await store.save(first)).toMatchObject({ kind: 'ok', outcome: 'unchanged', current: true });
     const second = version('prod');
-    expect(await store.save(second)).toEqual({ kind: 'ok', created: false, name: 'do-creds/prod' });
+    expect(await store.save(second)).toMatchObject({ kind: 'ok', outcome: 'updated', name: 'do-creds/prod' });
+    expect(await store.save(first)).toMatchObject({ kind: 'ok', outcome: 'unchanged', current: false });
     const values = await store.readValues(['prod']);
     expect(values.kind === 'ok' && values.values.get('prod')?.do_token).toBe(second.value.do_token);
   });
@@ -68,8 +70,8 @@ describe.each(stores)('the %s store', (_name, make) => {
     expect(found.kind === 'ok' && found.set?.metadata).toMatchObject({
       environment: 'prod',
       expiresAt: new Date('2027-01-31T00:00:00Z'),
-      submittedBy: 'U1',
-      alertChannel: 'C1',
+      submittedBy: 'U0SUBMITTER',
+      alertChannel: 'C0ALERTS',
       validation: 'ok',
     });
     expect(await store.describe('nope')).toEqual({ kind: 'ok', set: undefined });
@@ -95,9 +97,76 @@ describe.each(stores)('the %s store', (_name, make) => {
     expect(await store.describe('prod')).toEqual({ kind: 'ok', set: undefined });
     expect(await store.delete('prod', 30)).toEqual({ kind: 'ok', deletionDate: undefined });
     const again = version('prod');
-    await store.save(again);
+    expect(await store.save(again)).toMatchObject({ kind: 'ok', outcome: 'restored' });
     const found = await store.describe('prod');
     expect(found.kind === 'ok' && found.set?.metadata.environment).toBe('prod');
+    const values = await store.readValues(['prod']);
+    expect(values.kind === 'ok' && values.values.get('prod')?.do_token).toBe(again.value.do_token);
+  });
+
+  it('records which version its metadata describe, and reads back no damage', async () => {
+    const store = make();
+    const saved = await store.save(version('prod'));
+    const found = await store.describe('prod');
+    expect(found.kind === 'ok' && found.set?.damaged).toEqual([]);
+    expect(found.kind === 'ok' && found.set?.currentVersion).toBe(saved.kind === 'ok' && saved.versionId);
+    expect(found.kind === 'ok' && found.set?.metadata.describesVersion).toBe(saved.kind === 'ok' && saved.versionId);
+  });
+});
+
+describe('metadata are checked, never trusted', () => {
+  it('a tag claiming another environment, HCL in a bucket or a mention in a key id is named damaged and left out', async () => {
+    const store = stores[0]![1]();
+    await store.save(version('dev'));
+    const secret = sm.secret('do-creds/dev')!;
+    const set = (key: string, value: string) => (secret.tags = [...secret.tags.filter((t) => t.Key !== key), { Key: key, Value: value }]);
+    set('do-creds:environment', 'prod');
+    set('do-creds:spaces-bucket', 'x" } data "external" "pwn" { program = ["sh"] } #');
+    set('do-creds:spaces-key-id', '<!channel>');
+    const found = await store.describe('dev');
+    const s = found.kind === 'ok' ? found.set : undefined;
+    expect(s?.metadata.environment).toBe('dev');
+    expect(s?.metadata.spacesBucket).toBeUndefined();
+    expect(s?.metadata.spacesKeyId).toBe('');
+    expect(s?.damaged).toEqual(expect.arrayContaining(['environment', 'spacesBucket', 'spacesKeyId']));
+  });
+
+  it('the file store names every field damaged when its metadata were edited on disk', async () => {
+    const folder = join(dir, 'edited');
+    const store = createFileStore({ dir: folder, prefix: 'do-creds/', hmacKey: 'k' });
+    await store.save(version('prod'));
+    const file = JSON.parse(await readFile(join(folder, 'store.json'), 'utf8')) as { sets: Record<string, { metadata: Record<string, string> }> };
+    file.sets.prod!.metadata.spacesRegion = 'sfo3';
+    await writeFile(join(folder, 'store.json'), JSON.stringify(file));
+    const found = await store.describe('prod');
+    expect(found.kind === 'ok' && found.set?.damaged).toContain('spacesRegion');
+    expect(found.kind === 'ok' && found.set?.damaged.length).toBeGreaterThan(5);
+  });
+});
+
+describe('a write whose answer never came', () => {
+  const store = () => createSecretsManagerStore({ prefix: 'do-creds/', kmsKeyId: undefined, region: 'us-east-1', endpoint: sm.url, timeoutMs: 1000, hmacKey: 'k', retryBaseMs: 10 });
+
+  it('is confirmed by looking when it landed late, and the person is told it was saved', async () => {
+    const s = store();
+    await s.save(version('late'));
+    // The rotation lands after 300 ms; the client has given up at 150 ms.
+    sm.fail('PutSecretValue', { delayMs: 300 }, 1);
+    const next = version('late');
+    const started = Date.now();
+    const saved = await s.save(next, Date.now() + 900);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(saved).toMatchObject({ kind: 'ok', outcome: 'updated' });
+    const values = await s.readValues(['late']);
+    expect(values.kind === 'ok' && values.values.get('late')?.do_token).toBe(next.value.do_token);
+  });
+
+  it('is an unknown outcome, never "nothing was saved", when it cannot be confirmed in time', async () => {
+    const s = store();
+    await s.save(version('unsure'));
+    sm.fail('PutSecretValue', { delayMs: 800 }, 1);
+    const saved = await s.save(version('unsure'), Date.now() + 600);
+    expect(saved).toEqual({ kind: 'unknown_outcome' });
   });
 });
 

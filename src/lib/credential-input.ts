@@ -36,10 +36,10 @@ export type LocalCheck = { ok: true; input: CredentialInput } | { ok: false; err
 export const ENVIRONMENT_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const TOKEN_PATTERN = /^dop_v1_[0-9a-f]{64}$/;
 // Spaces limits page: 3-63 lowercase letters, digits, dashes and dots (dots may not repeat).
-const BUCKET_PATTERN = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const BUCKET_PATTERN = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 // No official format: keys seen are 20 uppercase letters/digits starting DO00, secrets about 43
 // base64 characters. Checked loosely so a future format still reaches the live check.
-const ACCESS_KEY_PATTERN = /^[A-Z0-9]{16,128}$/;
+export const ACCESS_KEY_PATTERN = /^[A-Z0-9]{16,128}$/;
 const SECRET_KEY_PATTERN = /^[A-Za-z0-9+/=]{30,128}$/;
 
 export function checkLocally(raw: RawSubmission, now: Date): LocalCheck {

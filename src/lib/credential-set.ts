@@ -38,12 +38,28 @@ export interface SetMetadata {
   validation: ValidationState;
   /** The last expiry threshold (in days) an alert was sent for; reset by a rotation. */
   alertedThreshold: number | undefined;
+  /** The version (its ClientRequestToken) these metadata describe; compared with the current one. */
+  describesVersion?: string | undefined;
 }
 
 export interface StoredSet {
   /** The secret's name, e.g. do-creds/prod. */
   name: string;
   metadata: SetMetadata;
+  /**
+   * Metadata that failed the checks a submitted form passes (named by field): the value was left
+   * out, and the set is shown as damaged. Metadata can be edited by whoever may tag the secret.
+   */
+  damaged: (keyof SetMetadata)[];
+  /** The current version's id, where the store says; metadata describing another one is out of date. */
+  currentVersion?: string | undefined;
+}
+
+/** Metadata out of date: they describe another version than the current one (a write landed late). */
+export function metadataStale(set: StoredSet): boolean {
+  // Sets saved before versions were recorded carry none: not known to be stale (the scan fills it in).
+  const described = set.metadata.describesVersion;
+  return set.currentVersion !== undefined && described !== undefined && described !== set.currentVersion;
 }
 
 export interface NewVersion {
@@ -57,7 +73,17 @@ export type StoreFault =
   | { kind: 'access_denied' }
   | { kind: 'kms' }
   | { kind: 'throttled' }
-  | { kind: 'unavailable' };
+  | { kind: 'unavailable' }
+  /** A write was sent but neither its success nor its failure could be confirmed in time. */
+  | { kind: 'unknown_outcome' };
+
+/**
+ * What a save did: a new secret, a new current version, a deleted set brought back with the new
+ * version, or nothing (this very submission is already stored; `current` says whether it still is).
+ */
+export type SaveOutcome =
+  | { outcome: 'created' | 'updated' | 'restored'; name: string; versionId: string; metadataWritten: boolean }
+  | { outcome: 'unchanged'; name: string; versionId: string; current: boolean; metadataWritten: boolean };
 
 export type StoreResult<T> = ({ kind: 'ok' } & T) | StoreFault;
 
@@ -65,10 +91,15 @@ export type StoreResult<T> = ({ kind: 'ok' } & T) | StoreFault;
 export interface CredentialStore {
   readonly description: string;
   nameOf(environment: string): string;
-  save(version: NewVersion, signal?: AbortSignal): Promise<StoreResult<{ created: boolean; name: string }>>;
+  /**
+   * Stores a new version. `deadline` (epoch ms) bounds it; part of it is kept to find out whether a
+   * write that timed out landed, so an unknown outcome is never told as a failure.
+   */
+  save(version: NewVersion, deadline?: number): Promise<StoreResult<SaveOutcome>>;
   describe(environment: string, signal?: AbortSignal): Promise<StoreResult<{ set: StoredSet | undefined }>>;
   list(signal?: AbortSignal): Promise<StoreResult<{ sets: StoredSet[] }>>;
   delete(environment: string, recoveryDays: number, signal?: AbortSignal): Promise<StoreResult<{ deletionDate: Date | undefined }>>;
   updateMetadata(environment: string, patch: Partial<SetMetadata>, signal?: AbortSignal): Promise<StoreResult<object>>;
-  readValues(environments: string[], signal?: AbortSignal): Promise<StoreResult<{ values: Map<string, SecretValue> }>>;
+  /** Current values (and their version ids) of sets; sets deleted meanwhile are left out. */
+  readValues(environments: string[], signal?: AbortSignal): Promise<StoreResult<{ values: Map<string, SecretValue>; versions: Map<string, string> }>>;
 }

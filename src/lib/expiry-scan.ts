@@ -1,4 +1,6 @@
-import type { CredentialStore, StoredSet } from './credential-set.js';
+import type { CredentialStore, SetMetadata, StoredSet } from './credential-set.js';
+import { accessFromTokenInfo } from './digitalocean/scopes.js';
+import { fingerprint } from './fingerprint.js';
 import type { DigitalOceanClient } from './digitalocean/client.js';
 import { alertDue, daysLeft } from './expiry.js';
 import { alwaysInfo, type Logger } from './logger.js';
@@ -48,19 +50,25 @@ export async function runExpiryScan(deps: ScanDeps): Promise<ScanSummary> {
     summary.failures += 1;
   } else {
     summary.scanned = listed.sets.length;
-    for (const set of listed.sets) await alertExpiry(set, deps, summary);
-    await checkHealth(listed.sets.filter((s) => !isPastExpiry(s, deps.now)), deps, summary);
+    const sets = await repairDescriptions(listed.sets, deps, summary);
+    for (const set of sets) await alertExpiry(set, deps, summary);
+    await checkHealth(sets.filter((s) => !isPastExpiry(s, deps.now)), deps, summary);
   }
   alwaysInfo(deps.logger).info({ event: 'expiry_scan_done', ...summary, durationMs: Date.now() - started }, 'expiry scan finished');
   return summary;
 }
 
-async function alertExpiry(set: StoredSet, deps: ScanDeps, summary: ScanSummary): Promise<void> {
-  const { expiresAt, alertedThreshold, environment } = set.metadata;
-  if (expiresAt === undefined) return;
+async function alertExpiry(listed: StoredSet, deps: ScanDeps, summary: ScanSummary): Promise<void> {
+  if (dueThreshold(listed, deps) === undefined) return;
+  // ListSecrets may lag by minutes (AWS): look again before alerting, so a set deleted or already
+  // alerted meanwhile is not alerted (again).
+  const fresh = await deps.store.describe(listed.metadata.environment);
+  if (fresh.kind === 'ok' && fresh.set === undefined) return;
+  const set = fresh.kind === 'ok' && fresh.set ? fresh.set : listed;
+  const threshold = dueThreshold(set, deps);
+  const { expiresAt, environment } = set.metadata;
+  if (threshold === undefined || expiresAt === undefined) return;
   const days = daysLeft(expiresAt, deps.now);
-  const threshold = alertDue(days, alertedThreshold, deps.thresholds);
-  if (threshold === undefined) return;
   try {
     if (!(await deps.alerts.send({ kind: 'expiry', set, daysLeft: days, threshold }))) {
       summary.failures += 1;
@@ -78,6 +86,61 @@ async function alertExpiry(set: StoredSet, deps: ScanDeps, summary: ScanSummary)
   }
 }
 
+function dueThreshold(set: StoredSet, deps: ScanDeps): number | undefined {
+  const { expiresAt, alertedThreshold } = set.metadata;
+  return expiresAt === undefined ? undefined : alertDue(daysLeft(expiresAt, deps.now), alertedThreshold, deps.thresholds);
+}
+
+/**
+ * Sets whose description is not of their current version (a write that landed after its answer
+ * timed out, tags that failed, or sets saved before versions were recorded) are described afresh
+ * from the stored value and DigitalOcean's token info. Without token info, the next run tries again.
+ */
+async function repairDescriptions(sets: StoredSet[], deps: ScanDeps, summary: ScanSummary): Promise<StoredSet[]> {
+  const stale = sets.filter((s) => s.currentVersion !== undefined && s.metadata.describesVersion !== s.currentVersion);
+  if (stale.length === 0) return sets;
+  const read = await deps.store.readValues(stale.map((s) => s.metadata.environment));
+  if (read.kind !== 'ok') {
+    summary.failures += 1;
+    deps.logger.warn({ event: 'scan_repair_read_failed', fault: read.kind }, 'could not read sets whose description is out of date');
+    return sets;
+  }
+  const repaired = new Map<string, StoredSet>();
+  for (const set of stale) {
+    const env = set.metadata.environment;
+    const value = read.values.get(env);
+    const versionId = read.versions.get(env);
+    if (!value || !versionId) continue;
+    const info = await deps.digitalocean.getTokenInfo(value.do_token, deps.now);
+    if (info.kind !== 'ok') {
+      deps.logger.info({ event: 'scan_repair_postponed', environment: env, cause: info.kind }, 'description out of date; token info unavailable, trying next run');
+      continue;
+    }
+    const patch: Partial<SetMetadata> = {
+      tokenFingerprint: fingerprint(value.do_token),
+      // The keyed HMAC needs a key the scan does not hold: better none than the old token's.
+      tokenHmac: undefined,
+      tokenAccess: accessFromTokenInfo(info.info.scopes) ?? { kind: 'unknown' },
+      expiresAt: info.info.expiresAt,
+      spacesKeyId: value.do_access_key,
+      spacesRegion: value.spaces_region,
+      spacesBucket: value.spaces_bucket,
+      // Another token starts its expiry alerts afresh; the same token keeps what it was told.
+      alertedThreshold: fingerprint(value.do_token) === set.metadata.tokenFingerprint ? set.metadata.alertedThreshold : undefined,
+      describesVersion: versionId,
+    };
+    const saved = await deps.store.updateMetadata(env, patch);
+    if (saved.kind !== 'ok') {
+      summary.failures += 1;
+      deps.logger.warn({ event: 'scan_tag_failed', environment: env, fault: saved.kind }, 'could not repair the description');
+      continue;
+    }
+    alwaysInfo(deps.logger).info({ event: 'scan_repaired_description', environment: env }, 'description brought up to date with the current version');
+    repaired.set(env, { ...set, metadata: { ...set.metadata, ...patch } });
+  }
+  return sets.map((s) => repaired.get(s.metadata.environment) ?? s);
+}
+
 function isPastExpiry(set: StoredSet, now: Date): boolean {
   return set.metadata.expiresAt !== undefined && daysLeft(set.metadata.expiresAt, now) < 0;
 }
@@ -93,7 +156,8 @@ async function checkHealth(sets: StoredSet[], deps: ScanDeps, summary: ScanSumma
   const queue = healthQueue(deps);
   for (const set of sets) {
     const token = read.values.get(set.metadata.environment)?.do_token;
-    if (token === undefined) summary.failures += 1;
+    // No value: deleted since the (possibly minutes-old) listing. Nothing to check.
+    if (token === undefined) deps.logger.info({ event: 'scan_set_gone', environment: set.metadata.environment }, 'set deleted since it was listed');
     else queue.add({ set, token, attempts: 0 });
   }
   const worker = async () => {

@@ -1,15 +1,16 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeTokenAccess, encodeTokenAccess } from './digitalocean/scopes.js';
 import type { CredentialStore, SecretValue, SetMetadata, StoredSet } from './credential-set.js';
+import { decodeMetadata, encodeMetadata, type RawMetadata } from './set-metadata.js';
 
 /**
  * The embedded store for running locally: the same interface and semantics as the Secrets Manager
  * store (versions with current/previous, idempotent writes, deletion with a recovery window),
  * in one JSON file. Secret values are encrypted with AES-256-GCM under a key generated on first run
- * into a 0600 file; metadata stays readable, like Secrets Manager tags. Only this module touches
- * those files.
+ * into a 0600 file; metadata stays readable, like Secrets Manager tags, but carries an HMAC under a
+ * key derived from the same key, so an edit to the file shows as damaged metadata. Only this module
+ * touches those files.
  */
 
 export interface FileStoreOptions {
@@ -29,18 +30,13 @@ interface Version {
 }
 
 interface Entry {
-  metadata: SerializedMetadata;
+  /** Strings, as Secrets Manager tags are, checked the same way when read. */
+  metadata: RawMetadata;
+  /** HMAC-SHA256 of the environment and the metadata; missing or wrong: the metadata are damaged. */
+  metadataMac?: string;
   versions: Version[];
   deletionDate?: string;
 }
-
-type SerializedMetadata = Omit<SetMetadata, 'expiresAt' | 'submittedAt' | 'validatedAt' | 'tokenAccess'> & {
-  /** The same compact form as the Secrets Manager tag, checked when read back. */
-  tokenAccess?: string;
-  expiresAt: string | null;
-  submittedAt: string;
-  validatedAt: string;
-};
 
 interface StoreFile {
   version: 1;
@@ -70,36 +66,45 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
         const env = version.metadata.environment;
         const plaintext = JSON.stringify(version.value);
         const id = createHmac('sha256', options.hmacKey).update(`${version.idempotencyKey}\0${plaintext}`).digest('hex');
-        const existing = file.sets[env];
-        const created = existing === undefined;
-        const entry: Entry = existing ?? { metadata: serialize(version.metadata), versions: [] };
+        const existing = Object.hasOwn(file.sets, env) ? file.sets[env] : undefined;
+        const deleted = existing?.deletionDate !== undefined;
+        const entry: Entry = existing ?? { metadata: {}, versions: [] };
         delete entry.deletionDate; // a save within the recovery window brings the set back
-        if (!entry.versions.some((v) => v.id === id)) {
+        const already = entry.versions.find((v) => v.id === id);
+        if (already && !deleted) {
+          const current = already.stage === 'current';
+          if (current) seal(key, env, entry, { ...version.metadata, describesVersion: id });
+          await persist(options.dir, file);
+          return { kind: 'ok', outcome: 'unchanged', name: nameOf(env), versionId: id, current, metadataWritten: true };
+        }
+        if (!already) {
           for (const v of entry.versions) v.stage = v.stage === 'current' ? 'previous' : 'old';
           entry.versions.push({ id, ...encrypt(key, env, plaintext), stage: 'current', createdAt: new Date().toISOString() });
         }
-        entry.metadata = serialize(version.metadata);
+        seal(key, env, entry, { ...version.metadata, describesVersion: id });
         file.sets[env] = entry;
         await persist(options.dir, file);
-        return { kind: 'ok', created, name: nameOf(env) };
+        const outcome = existing === undefined ? 'created' : deleted ? 'restored' : 'updated';
+        return { kind: 'ok', outcome, name: nameOf(env), versionId: id, metadataWritten: true };
       });
     },
 
     describe(environment) {
       return serial(async () => {
         const { file } = await open(options.dir);
-        const entry = file.sets[environment];
-        const set = entry && !entry.deletionDate ? toStoredSet(nameOf(environment), entry) : undefined;
+        const { key } = await open(options.dir);
+        const entry = Object.hasOwn(file.sets, environment) ? file.sets[environment] : undefined;
+        const set = entry && !entry.deletionDate ? toStoredSet(key, nameOf(environment), environment, entry) : undefined;
         return { kind: 'ok', set };
       });
     },
 
     list() {
       return serial(async () => {
-        const { file } = await open(options.dir);
+        const { key, file } = await open(options.dir);
         const sets = Object.entries(file.sets)
           .filter(([, e]) => !e.deletionDate)
-          .map(([env, e]) => toStoredSet(nameOf(env), e))
+          .map(([env, e]) => toStoredSet(key, nameOf(env), env, e))
           .sort((a, b) => a.metadata.environment.localeCompare(b.metadata.environment));
         return { kind: 'ok', sets };
       });
@@ -119,10 +124,10 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
 
     updateMetadata(environment, patch) {
       return serial(async () => {
-        const { file } = await open(options.dir);
-        const entry = file.sets[environment];
+        const { key, file } = await open(options.dir);
+        const entry = Object.hasOwn(file.sets, environment) ? file.sets[environment] : undefined;
         if (!entry) return { kind: 'unavailable' };
-        entry.metadata = serialize({ ...deserialize(entry.metadata), ...patch });
+        seal(key, environment, entry, { ...toStoredSet(key, nameOf(environment), environment, entry).metadata, ...patch });
         await persist(options.dir, file);
         return { kind: 'ok' };
       });
@@ -132,11 +137,15 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       return serial(async () => {
         const { key, file } = await open(options.dir);
         const values = new Map<string, SecretValue>();
+        const versions = new Map<string, string>();
         for (const env of environments) {
-          const current = file.sets[env]?.versions.find((v) => v.stage === 'current');
-          if (current) values.set(env, JSON.parse(decrypt(key, env, current)) as SecretValue);
+          const entry = Object.hasOwn(file.sets, env) ? file.sets[env] : undefined;
+          const current = entry?.deletionDate ? undefined : entry?.versions.find((v) => v.stage === 'current');
+          if (!current) continue;
+          values.set(env, JSON.parse(decrypt(key, env, current)) as SecretValue);
+          versions.set(env, current.id);
         }
-        return { kind: 'ok', values };
+        return { kind: 'ok', values, versions };
       });
     },
   };
@@ -189,27 +198,25 @@ function decrypt(key: Buffer, env: string, v: Version): string {
   return Buffer.concat([decipher.update(Buffer.from(v.data, 'base64')), decipher.final()]).toString('utf8');
 }
 
-function serialize(m: SetMetadata): SerializedMetadata {
-  const { tokenAccess, ...rest } = m;
-  return {
-    ...rest,
-    ...(tokenAccess ? { tokenAccess: encodeTokenAccess(tokenAccess) } : {}),
-    expiresAt: m.expiresAt?.toISOString() ?? null,
-    submittedAt: m.submittedAt.toISOString(),
-    validatedAt: m.validatedAt.toISOString(),
-  };
+/** Stores metadata as strings with their HMAC; fields absent from `m` are dropped, as untagging does. */
+function seal(key: Buffer, env: string, entry: Entry, m: SetMetadata): void {
+  entry.metadata = encodeMetadata(m);
+  entry.metadataMac = metadataMac(key, env, entry.metadata);
 }
 
-function deserialize(m: SerializedMetadata): SetMetadata {
-  return {
-    ...m,
-    tokenAccess: decodeTokenAccess(m.tokenAccess),
-    expiresAt: m.expiresAt === null ? undefined : new Date(m.expiresAt),
-    submittedAt: new Date(m.submittedAt),
-    validatedAt: new Date(m.validatedAt),
-  };
+function metadataMac(key: Buffer, env: string, metadata: RawMetadata): string {
+  const macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'do-creds metadata', 32));
+  const fields = Object.entries(metadata).sort(([a], [b]) => a.localeCompare(b));
+  return createHmac('sha256', macKey).update(JSON.stringify([env, fields])).digest('base64');
 }
 
-function toStoredSet(name: string, entry: Entry): StoredSet {
-  return { name, metadata: deserialize(entry.metadata) };
+/** The set as stored, its metadata checked: an HMAC that does not match marks every field damaged. */
+function toStoredSet(key: Buffer, name: string, env: string, entry: Entry): StoredSet {
+  const { metadata, damaged } = decodeMetadata(env, entry.metadata);
+  const expected = Buffer.from(metadataMac(key, env, entry.metadata));
+  const actual = Buffer.from(entry.metadataMac ?? '');
+  const authentic = actual.length === expected.length && timingSafeEqual(actual, expected);
+  const currentVersion = entry.versions.find((v) => v.stage === 'current')?.id;
+  if (authentic) return { name, metadata, damaged, currentVersion };
+  return { name, metadata, damaged: Object.keys(metadata) as (keyof SetMetadata)[], currentVersion };
 }

@@ -1,15 +1,18 @@
 import { createHmac } from 'node:crypto';
 import type * as SM from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient, Tag } from '@aws-sdk/client-secrets-manager';
-import type { CredentialStore, SecretValue, SetMetadata, StoredSet, StoreFault } from './credential-set.js';
-import { decodeTokenAccess, encodeTokenAccess } from './digitalocean/scopes.js';
-import { isoDay, parseIsoDate } from './expiry.js';
+import type { CredentialStore, SaveOutcome, SecretValue, SetMetadata, StoredSet, StoreFault, StoreResult } from './credential-set.js';
+import { ENVIRONMENT_PATTERN } from './credential-input.js';
+import { decodeMetadata, encodeMetadata, type RawMetadata } from './set-metadata.js';
+import { transportReason } from './transport-errors.js';
 
 /**
  * AWS Secrets Manager: the only module that talks to it. One secret per environment, named
  * `{prefix}{environment}`; metadata as tags so that listing never reads a secret value. Later
  * saves add versions (the previous one stays as AWSPREVIOUS), with a ClientRequestToken derived
- * from the submission so a repeated delivery adds nothing.
+ * from the submission so a repeated delivery adds nothing. Semantics follow AWS, not an emulator:
+ * a name scheduled for deletion answers CreateSecret with InvalidRequestException (see
+ * ../shared/facts/aws.md), so a save looks first (DescribeSecret) and restores before writing.
  */
 
 export interface SecretsManagerStoreOptions {
@@ -40,7 +43,11 @@ export const TAG = {
   validatedAt: 'do-creds:validated-at',
   validation: 'do-creds:validation',
   alertedThreshold: 'do-creds:alerted-threshold',
+  describesVersion: 'do-creds:metadata-version',
 } as const satisfies Record<keyof SetMetadata, string>;
+
+/** Time kept back from a save's deadline to find out whether a write that timed out landed. */
+const VERIFY_RESERVE_MS = 450;
 
 // The SDK is loaded, and the client made, on the first call rather than at cold start.
 let sdk: Promise<typeof SM> | undefined;
@@ -85,48 +92,90 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
     return { ok: true, value: undefined };
   }
 
+  const describeSecret = (name: string, signal?: AbortSignal) =>
+    run<SM.DescribeSecretCommandOutput>((m) => new m.DescribeSecretCommand({ SecretId: name }), signal);
+
+  /**
+   * After a write whose answer never came (timeout, abort, 5xx): whether version `token` exists
+   * now. The version id is the deterministic ClientRequestToken, so DescribeSecret tells.
+   */
+  async function landed(name: string, token: string, deadline: number): Promise<boolean> {
+    const left = deadline - Date.now();
+    if (left < 50) return false;
+    const res = await describeSecret(name, AbortSignal.timeout(left));
+    return res.ok && Object.hasOwn(res.value.VersionIdsToStages ?? {}, token);
+  }
+
+  async function save(version: Parameters<CredentialStore['save']>[0], deadline = Date.now() + 10_000): Promise<StoreResult<SaveOutcome>> {
+    const name = nameOf(version.metadata.environment);
+    const secretString = JSON.stringify(version.value);
+    const token = createHmac('sha256', options.hmacKey).update(`${version.idempotencyKey}\0${secretString}`).digest('hex');
+    const metadata: SetMetadata = { ...version.metadata, describesVersion: token };
+    const writeBy = AbortSignal.timeout(Math.max(100, deadline - VERIFY_RESERVE_MS - Date.now()));
+
+    /** A write that failed without an answer may still have landed: find out before saying anything. */
+    const settle = async (res: Attempt<unknown>, outcome: 'created' | 'updated' | 'restored'): Promise<StoreResult<SaveOutcome>> => {
+      if (res.ok) return finish(outcome);
+      if (res.fault.kind !== 'unanswered' && res.fault.kind !== 'server_error') return publicFault(res.fault);
+      if (await landed(name, token, deadline)) return finish(outcome);
+      // Absent after a 5xx: the write is over and did not take. Absent after no answer proves nothing.
+      return res.fault.kind === 'server_error' ? { kind: 'unavailable' } : { kind: 'unknown_outcome' };
+    };
+    /** The value is stored; the tags follow, and a failure there leaves them marked out of date. */
+    const finish = async (outcome: 'created' | 'updated' | 'restored'): Promise<StoreResult<SaveOutcome>> => {
+      const tagged = outcome === 'created' ? { ok: true } : await writeTags(name, metadata, AbortSignal.timeout(Math.max(50, deadline - Date.now())));
+      return { kind: 'ok', outcome, name, versionId: token, metadataWritten: tagged.ok };
+    };
+    const put = () => run((m) => new m.PutSecretValueCommand({ SecretId: name, SecretString: secretString, ClientRequestToken: token }), writeBy);
+    const restoreThenPut = async () => {
+      const restored = await run((m) => new m.RestoreSecretCommand({ SecretId: name }), writeBy);
+      if (!restored.ok) return publicFault(restored.fault);
+      return settle(await put(), 'restored');
+    };
+
+    const found = await describeSecret(name, writeBy);
+    if (!found.ok && found.fault.kind !== 'not_found') return publicFault(found.fault);
+    if (found.ok && found.value.DeletedDate !== undefined) return restoreThenPut();
+    if (found.ok) {
+      const stages = found.value.VersionIdsToStages?.[token];
+      if (stages !== undefined) {
+        // This very submission is stored already (Submit pressed twice): nothing new to write.
+        const current = stages.includes('AWSCURRENT');
+        const tagged = current ? await writeTags(name, metadata, writeBy) : { ok: true };
+        return { kind: 'ok', outcome: 'unchanged', name, versionId: token, current, metadataWritten: tagged.ok };
+      }
+      return settle(await put(), 'updated');
+    }
+    const created = await run(
+      (m) =>
+        new m.CreateSecretCommand({
+          Name: name,
+          SecretString: secretString,
+          ClientRequestToken: token,
+          Description: `DigitalOcean credentials for Terraform, environment ${version.metadata.environment} (managed by do-creds)`,
+          Tags: toTags(metadata),
+          ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}),
+        }),
+      writeBy,
+    );
+    if (created.ok) return finish('created');
+    // Created meanwhile by another submission: add a version instead.
+    if (created.name === 'ResourceExistsException') return settle(await put(), 'updated');
+    // Scheduled for deletion since the look (AWS answers CreateSecret so on such a name).
+    if (created.name === 'InvalidRequestException') return restoreThenPut();
+    return settle(created, 'created');
+  }
+
   return {
     description: `AWS Secrets Manager (${options.region})`,
     nameOf,
-
-    async save(version, signal) {
-      const name = nameOf(version.metadata.environment);
-      const secretString = JSON.stringify(version.value);
-      const token = createHmac('sha256', options.hmacKey).update(`${version.idempotencyKey}\0${secretString}`).digest('hex');
-      const put = () => run((m) => new m.PutSecretValueCommand({ SecretId: name, SecretString: secretString, ClientRequestToken: token }), signal);
-
-      const created = await run(
-        (m) =>
-          new m.CreateSecretCommand({
-            Name: name,
-            SecretString: secretString,
-            ClientRequestToken: token,
-            Description: `DigitalOcean credentials for Terraform, environment ${version.metadata.environment} (managed by do-creds)`,
-            Tags: toTags(version.metadata),
-            ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}),
-          }),
-        signal,
-      );
-      if (created.ok) return { kind: 'ok', created: true, name };
-      if (created.name !== 'ResourceExistsException') return publicFault(created.fault);
-
-      let updated = await put();
-      if (!updated.ok && updated.name === 'InvalidRequestException') {
-        // Deleted within its recovery window: setting it up again brings it back.
-        const restored = await run((m) => new m.RestoreSecretCommand({ SecretId: name }), signal);
-        if (!restored.ok) return publicFault(restored.fault);
-        updated = await put();
-      }
-      if (!updated.ok) return publicFault(updated.fault);
-      const tagged = await writeTags(name, version.metadata, signal);
-      return tagged.ok ? { kind: 'ok', created: false, name } : publicFault(tagged.fault);
-    },
+    save,
 
     async describe(environment, signal) {
-      const res = await run<SM.DescribeSecretCommandOutput>((m) => new m.DescribeSecretCommand({ SecretId: nameOf(environment) }), signal);
+      const res = await describeSecret(nameOf(environment), signal);
       if (!res.ok) return res.fault.kind === 'not_found' ? { kind: 'ok', set: undefined } : publicFault(res.fault);
       if (res.value.DeletedDate !== undefined) return { kind: 'ok', set: undefined };
-      return { kind: 'ok', set: toStoredSet(res.value.Name ?? nameOf(environment), res.value.Tags) };
+      return { kind: 'ok', set: toStoredSet(res.value.Name ?? nameOf(environment), options.prefix, res.value.Tags, res.value.VersionIdsToStages) };
     },
 
     async list(signal) {
@@ -147,7 +196,9 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
         );
         if (!res.ok) return publicFault(res.fault);
         for (const s of res.value.SecretList ?? []) {
-          const set = toStoredSet(s.Name ?? '', s.Tags);
+          // ListSecrets may lag by minutes (AWS): a set deleted meanwhile can still be listed.
+          if (s.DeletedDate !== undefined) continue;
+          const set = toStoredSet(s.Name ?? '', options.prefix, s.Tags, s.SecretVersionsToStages);
           if (set) sets.push(set);
         }
         next = res.value.NextToken;
@@ -173,21 +224,30 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
 
     async readValues(environments, signal) {
       const values = new Map<string, SecretValue>();
+      const versions = new Map<string, string>();
       for (let i = 0; i < environments.length; i += 20) {
         const ids = environments.slice(i, i + 20).map(nameOf);
         const res = await run<SM.BatchGetSecretValueCommandOutput>((m) => new m.BatchGetSecretValueCommand({ SecretIdList: ids }), signal);
         if (!res.ok) return publicFault(res.fault);
+        // Secrets deleted since they were listed come back as Errors entries, not values (AWS).
         for (const v of res.value.SecretValues ?? []) {
           const value = parseSecretValue(v.SecretString);
-          if (v.Name && value) values.set(v.Name.slice(options.prefix.length), value);
+          if (!v.Name || !value) continue;
+          const env = v.Name.slice(options.prefix.length);
+          values.set(env, value);
+          if (v.VersionId) versions.set(env, v.VersionId);
         }
       }
-      return { kind: 'ok', values };
+      return { kind: 'ok', values, versions };
     },
   };
 }
 
-type InternalFault = StoreFault | { kind: 'not_found' };
+/**
+ * `unanswered`: no answer came (timeout, abort, reset), so a write may still land; `server_error`: AWS
+ * answered 5xx, so the write is over, whether or not it took effect.
+ */
+type InternalFault = StoreFault | { kind: 'not_found' } | { kind: 'unanswered' } | { kind: 'server_error' };
 type Attempt<T> = { ok: true; value: T } | { ok: false; name: string | undefined; fault: InternalFault };
 
 async function attempt<T>(call: () => Promise<T>): Promise<Attempt<T>> {
@@ -199,7 +259,7 @@ async function attempt<T>(call: () => Promise<T>): Promise<Attempt<T>> {
 }
 
 function publicFault(fault: InternalFault): StoreFault {
-  return fault.kind === 'not_found' ? { kind: 'unavailable' } : fault;
+  return fault.kind === 'not_found' || fault.kind === 'unanswered' || fault.kind === 'server_error' ? { kind: 'unavailable' } : fault;
 }
 
 /** Error names only: the SDK's error objects can carry request details, so none is ever logged. */
@@ -221,65 +281,36 @@ function classifyError(error: unknown): InternalFault {
       return { kind: 'throttled' };
     case 'ResourceNotFoundException':
       return { kind: 'not_found' };
-    default:
-      return { kind: 'unavailable' };
   }
+  // No HTTP answer and the connection never opened (refused, DNS, TLS): the request was not sent.
+  const e = error as { $metadata?: { httpStatusCode?: number }; code?: string } | undefined;
+  if ((e?.$metadata?.httpStatusCode ?? 0) >= 500) return { kind: 'server_error' };
+  const reason = e?.$metadata?.httpStatusCode === undefined ? transportReason(error) : undefined;
+  const notSent = reason === 'dns' || reason === 'tls' || e?.code === 'ECONNREFUSED';
+  return notSent ? { kind: 'unavailable' } : { kind: 'unanswered' };
 }
 
 export function toTags(metadata: Partial<SetMetadata>): Tag[] {
-  const tags: Tag[] = [];
-  const add = (key: keyof SetMetadata, value: string | undefined) => {
-    if (value !== undefined && key in metadata) tags.push({ Key: TAG[key], Value: value });
-  };
-  add('environment', metadata.environment);
-  add('expiresAt', 'expiresAt' in metadata ? (metadata.expiresAt ? isoDay(metadata.expiresAt) : 'never') : undefined);
-  add('submittedBy', metadata.submittedBy);
-  add('submittedAt', metadata.submittedAt?.toISOString());
-  add('tokenFingerprint', metadata.tokenFingerprint);
-  add('tokenHmac', metadata.tokenHmac);
-  add('tokenAccess', metadata.tokenAccess ? encodeTokenAccess(metadata.tokenAccess) : undefined);
-  add('spacesKeyId', metadata.spacesKeyId);
-  add('spacesRegion', metadata.spacesRegion);
-  add('spacesBucket', metadata.spacesBucket);
-  add('alertChannel', metadata.alertChannel);
-  add('validatedAt', metadata.validatedAt?.toISOString());
-  add('validation', metadata.validation);
-  add('alertedThreshold', metadata.alertedThreshold === undefined ? undefined : String(metadata.alertedThreshold));
-  return tags;
+  return Object.entries(encodeMetadata(metadata)).map(([key, value]) => ({ Key: TAG[key as keyof SetMetadata], Value: value }));
 }
 
-/** Reads metadata back from tags; a secret without do-creds' environment tag is not one of ours. */
-export function toStoredSet(name: string, tags: Tag[] | undefined): StoredSet | undefined {
-  const t = new Map((tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
-  const environment = t.get(TAG.environment);
-  if (!environment) return undefined;
-  const date = (key: string) => {
-    const v = t.get(key);
-    const d = v ? new Date(v) : undefined;
-    return d && !Number.isNaN(d.getTime()) ? d : undefined;
-  };
-  const expiry = t.get(TAG.expiresAt);
-  const threshold = Number(t.get(TAG.alertedThreshold));
-  const validation = t.get(TAG.validation);
-  return {
-    name,
-    metadata: {
-      environment,
-      expiresAt: expiry && expiry !== 'never' ? parseIsoDate(expiry) : undefined,
-      submittedBy: t.get(TAG.submittedBy) ?? '',
-      submittedAt: date(TAG.submittedAt) ?? new Date(0),
-      tokenFingerprint: t.get(TAG.tokenFingerprint) ?? '',
-      tokenHmac: t.get(TAG.tokenHmac) || undefined,
-      tokenAccess: decodeTokenAccess(t.get(TAG.tokenAccess)),
-      spacesKeyId: t.get(TAG.spacesKeyId) ?? '',
-      spacesRegion: t.get(TAG.spacesRegion) ?? '',
-      spacesBucket: t.get(TAG.spacesBucket) || undefined,
-      alertChannel: t.get(TAG.alertChannel) || undefined,
-      validatedAt: date(TAG.validatedAt) ?? new Date(0),
-      validation: validation === 'ok' || validation === 'revoked' ? validation : 'unchecked',
-      alertedThreshold: t.has(TAG.alertedThreshold) && Number.isFinite(threshold) ? threshold : undefined,
-    },
-  };
+/**
+ * Reads a set back from its name and tags. The environment is the name's; tags are checked as a
+ * submitted form is (set-metadata.ts); a secret without do-creds' environment tag is not one of ours.
+ */
+export function toStoredSet(name: string, prefix: string, tags: Tag[] | undefined, versions?: Record<string, string[]>): StoredSet | undefined {
+  // Only names do-creds itself makes: an environment name that fails the form's rule is not ours.
+  if (!name.startsWith(prefix) || !ENVIRONMENT_PATTERN.test(name.slice(prefix.length))) return undefined;
+  const byTag = new Map((tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+  if (!byTag.has(TAG.environment)) return undefined;
+  const raw: RawMetadata = {};
+  for (const key of Object.keys(TAG) as (keyof SetMetadata)[]) {
+    const value = byTag.get(TAG[key]);
+    if (value !== undefined) raw[key] = value;
+  }
+  const { metadata, damaged } = decodeMetadata(name.slice(prefix.length), raw);
+  const currentVersion = Object.entries(versions ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+  return { name, metadata, damaged, currentVersion };
 }
 
 function parseSecretValue(text: string | undefined): SecretValue | undefined {

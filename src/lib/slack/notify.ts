@@ -62,7 +62,8 @@ export function tellPrivately(client: WebClient, logger: Logger, to: { user: str
 }
 
 export interface AuditEntry {
-  action: 'save' | 'rotate' | 'delete' | 'refused';
+  /** `restore`: a deleted set brought back by a new submission; `unknown`: a save that may or may not have landed. */
+  action: 'save' | 'rotate' | 'restore' | 'delete' | 'refused' | 'unknown';
   actor: string;
   /** The environment concerned, if known. */
   environment: string | undefined;
@@ -111,8 +112,12 @@ function auditText(entry: AuditEntry): string {
       return `${who} stored new credentials for ${env}${fp} at ${when}.${hmac}`;
     case 'rotate':
       return `${who} rotated the credentials of ${env}${fp} at ${when}.${hmac}`;
+    case 'restore':
+      return `${who} restored the deleted credentials of ${env} with new ones${fp} at ${when}.${hmac}`;
     case 'delete':
       return `${who} deleted the credentials of ${env}${fp} at ${when}.${hmac}`;
+    case 'unknown':
+      return `${who} submitted credentials for ${env}${fp} at ${when}, and AWS did not confirm whether they were saved; \`/do-creds status\` shows which token is stored.${hmac}`;
     case 'refused':
       return `${who} was refused: ${escapeMrkdwn(entry.detail ?? 'no access')} at ${when}.`;
   }

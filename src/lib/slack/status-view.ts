@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { StoredSet } from '../credential-set.js';
+import { metadataStale, type StoredSet } from '../credential-set.js';
 import { isoDay } from '../expiry.js';
 import { showFingerprint } from '../fingerprint.js';
 import { context, escapeMrkdwn, header, section } from './blocks.js';
@@ -25,15 +25,22 @@ export function statusBlocks(sets: StoredSet[], now: Date, command = '/do-creds'
   return blocks;
 }
 
-function statusLine({ metadata: m }: StoredSet, now: Date): string {
+function statusLine(set: StoredSet, now: Date): string {
+  const m = set.metadata;
   const icon = m.validation === 'revoked' ? ':red_circle:' : expiringSoon(m.expiresAt, now) ? ':large_orange_circle:' : ':large_green_circle:';
   const check =
     m.validation === 'revoked' ? '*token no longer works* (revoked or expired)' : m.validation === 'ok' ? 'working' : 'not checked yet';
   const submitter = m.submittedBy ? `<@${escapeMrkdwn(m.submittedBy)}>` : 'unknown';
-  return [
+  const lines = [
     `${icon} *${escapeMrkdwn(m.environment)}*: token \`${showFingerprint(m.tokenFingerprint)}\`, ${expiryText(m.expiresAt, now)} · ${tokenAccessText(m.tokenAccess, 300)}`,
     `Spaces key \`${escapeMrkdwn(m.spacesKeyId)}\` · submitted by ${submitter} on ${isoDay(m.submittedAt)} · last check ${isoDay(m.validatedAt)}: ${check}`,
-  ].join('\n');
+  ];
+  if (set.damaged.length > 0) {
+    lines.push(`:warning: *Description damaged* (${set.damaged.join(', ')} failed do-creds' checks, so they are not used): rotate to repair it.`);
+  } else if (metadataStale(set)) {
+    lines.push(':warning: *Description out of date*: a newer version was stored than the one described here; the daily check repairs it.');
+  }
+  return lines.join('\n');
 }
 
 function expiringSoon(expiresAt: Date | undefined, now: Date): boolean {

@@ -12,5 +12,10 @@ export function storeFaultText(fault: StoreFault, doing: 'save' | 'read' | 'dele
       return `AWS Secrets Manager is throttling requests right now.${nothing} Please try again in a minute.`;
     case 'unavailable':
       return `AWS Secrets Manager did not answer in time.${nothing} Please try again.`;
+    case 'unknown_outcome':
+      return (
+        'AWS Secrets Manager did not confirm the save in time, and do-creds could not find out whether it landed. ' +
+        'It may have been saved: check `/do-creds status` in a minute before submitting again (submitting the same values again is safe).'
+      );
   }
 }

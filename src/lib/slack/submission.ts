@@ -1,5 +1,5 @@
 import type { SlackViewMiddlewareArgs, ViewSubmitAction, AllMiddlewareArgs } from '@slack/bolt';
-import type { CredentialStore, NewVersion } from '../credential-set.js';
+import type { CredentialStore, NewVersion, SaveOutcome } from '../credential-set.js';
 import { fingerprint, keyedFingerprint } from '../fingerprint.js';
 import type { Logger } from '../logger.js';
 import { validateSubmission, type ValidatedCredentialSet, type ValidationDeps } from '../validation.js';
@@ -36,27 +36,28 @@ export async function handleSubmission({ ack, body, view, client }: Args, deps: 
   }
   const set = result.set;
   const now = deps.validation.now();
-  const remaining = Math.max(250, deps.deadline - Date.now());
   const tokenHmac = deps.fingerprintKey ? keyedFingerprint(deps.fingerprintKey, set.token) : undefined;
   const version = newVersion(set, user, metadata.channelId ?? deps.alertChannelId, view.id, now, tokenHmac);
-  const saved = await deps.store.save(version, AbortSignal.timeout(remaining));
+  const saved = await deps.store.save(version, deps.deadline);
+  const auditEntry = { actor: user, environment: set.environment, fingerprint: fingerprint(set.token), tokenHmac, at: now };
   if (saved.kind !== 'ok') {
     deps.logger.warn({ event: 'store_failed', fault: saved.kind, environment: set.environment, user }, 'could not store the credentials');
     await ack({ response_action: 'errors', errors: toSlackErrors({ environment: storeFaultText(saved, 'save') }) });
+    // A save that may have landed is on the trail either way.
+    if (saved.kind === 'unknown_outcome' && !deps.isRetry) await audit(client, deps.logger, deps.auditChannelId, { action: 'unknown', ...auditEntry });
     return;
   }
   await ack({ response_action: 'clear' });
   if (deps.isRetry) return;
+  const message = confirmation(set, saved, now, deps.store.description);
+  if (saved.outcome === 'unchanged') {
+    await tellPrivately(client, deps.logger, { user, channel: metadata.channelId }, message);
+    return;
+  }
+  const action = saved.outcome === 'created' ? 'save' : saved.outcome === 'restored' ? 'restore' : 'rotate';
   await Promise.all([
-    tellPrivately(client, deps.logger, { user, channel: metadata.channelId }, confirmation(set, saved.name, saved.created, now, deps.store.description)),
-    audit(client, deps.logger, deps.auditChannelId, {
-      action: saved.created ? 'save' : 'rotate',
-      actor: user,
-      environment: set.environment,
-      fingerprint: fingerprint(set.token),
-      tokenHmac,
-      at: now,
-    }),
+    tellPrivately(client, deps.logger, { user, channel: metadata.channelId }, message),
+    audit(client, deps.logger, deps.auditChannelId, { action, ...auditEntry }),
   ]);
 }
 
@@ -99,19 +100,32 @@ function newVersion(
   };
 }
 
-function confirmation(set: ValidatedCredentialSet, secretName: string, created: boolean, now: Date, storeName: string) {
-  const what = created ? 'Saved' : 'Rotated';
+const HEADLINE: Record<SaveOutcome['outcome'], string> = { created: 'Saved', updated: 'Rotated', restored: 'Restored', unchanged: 'Already saved' };
+
+function confirmation(set: ValidatedCredentialSet, saved: SaveOutcome, now: Date, storeName: string) {
+  const what = HEADLINE[saved.outcome];
   const text = `${what}: DigitalOcean credentials for ${set.environment}`;
   return {
     text,
     blocks: [
       header(`${what}: ${set.environment}`),
+      ...(saved.outcome === 'unchanged' ? [section(unchangedText(saved.current))] : []),
       ...credentialSummaryBlocks(set, now),
       section(
-        `Stored in ${storeName} as \`${secretName}\` (keys \`do_token\`, \`do_access_key\`, \`do_secret_key\`).` +
-          (created ? '' : ' The previous version is kept, so a bad rotation can be rolled back.'),
+        `Stored in ${storeName} as \`${saved.name}\` (keys \`do_token\`, \`do_access_key\`, \`do_secret_key\`).` +
+          (saved.outcome === 'updated' ? ' The previous version is kept, so a bad rotation can be rolled back.' : '') +
+          (saved.outcome === 'restored' ? ' The set had been deleted; it is restored with these new values.' : ''),
       ),
+      ...(saved.metadataWritten
+        ? []
+        : [context(':warning: The credentials are stored, but their description (expiry, fingerprint, token kind) could not be updated: `/do-creds status` marks it out of date until the daily check repairs it.')]),
       context(`Run \`/do-creds terraform ${set.environment}\` for the Terraform that reads it.`),
     ],
   };
+}
+
+function unchangedText(current: boolean): string {
+  return current
+    ? 'These exact credentials were already saved from this form: nothing new was stored.'
+    : 'These exact credentials were saved from this form before, but a newer version has been stored since. Nothing was changed; rotate again to make these current.';
 }
