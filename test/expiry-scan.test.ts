@@ -1,3 +1,4 @@
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
 import { FULL_ACCESS, type TokenBehaviour } from './support/fake-digitalocean.js';
@@ -199,6 +200,25 @@ describe('health check', () => {
     expect(ids).toHaveLength(25);
     expect(ids).not.toContain('do-creds/gone');
     expect(world.secretsManager.calls.some((c) => c.operation === 'GetSecretValue')).toBe(false);
+  });
+});
+
+describe('descriptions of another version', () => {
+  it('are repaired from the stored value and DigitalOcean\'s token info when a write landed without its tags', async () => {
+    seed('prod', 40);
+    // A rotation whose PutSecretValue landed after its answer timed out: the tags still describe the old token.
+    const token = fakeDoToken();
+    world.digitalocean.setToken(token, { scopes: FULL_ACCESS, expiresInSeconds: 20 * DAY / 1000 });
+    const { accessKey, secretKey } = fakeSpacesKey();
+    const client = new SecretsManagerClient({ endpoint: world.secretsManager.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
+    const value = { do_token: token, do_access_key: accessKey, do_secret_key: secretKey, spaces_region: 'ams3', spaces_endpoint: 'https://ams3.digitaloceanspaces.com' };
+    const put = await client.send(new PutSecretValueCommand({ SecretId: 'do-creds/prod', SecretString: JSON.stringify(value), ClientRequestToken: 'b'.repeat(64) }));
+    await scan(at(Date.now()));
+    expect(tag('prod', 'do-creds:token-fingerprint')).toBe(token.slice(-4));
+    expect(tag('prod', 'do-creds:spaces-key-id')).toBe(accessKey);
+    expect(tag('prod', 'do-creds:spaces-region')).toBe('ams3');
+    expect(tag('prod', 'do-creds:metadata-version')).toBe(put.VersionId);
+    expect(tag('prod', 'do-creds:token-expiry')).toBe(new Date(Date.now() + 20 * DAY).toISOString().slice(0, 10));
   });
 });
 
