@@ -63,9 +63,16 @@ const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const GROUP_ID = /^S[A-Z0-9]{2,}$/;
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 
+/** A Secrets Manager secret id: its name or ARN. */
+const secretId = optionalString.refine((v) => v === undefined || /^[A-Za-z0-9/_+=.@:-]{1,2048}$/.test(v), 'must be a Secrets Manager secret name or ARN');
+
 const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_BOT_TOKEN: z.string().min(1, 'is required'),
+  SLACK_BOT_TOKEN: optionalString,
+  /** The bot's own secret read only by the Slack function: {"signing_secret", "fingerprint_hmac_key"}. */
+  BOT_SLACK_SECRET_ID: secretId,
+  /** The bot's own secret read by both functions: {"bot_token"}. */
+  BOT_SHARED_SECRET_ID: secretId,
   SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
   SLACK_BOT_ID: optionalString,
   SLACK_BOT_USER_ID: optionalString,
@@ -91,6 +98,9 @@ const envSchema = z.object({
   SECRET_NAME_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/, 'may use letters, digits and /_+=.@- (Secrets Manager names)')
+    // Without the slash, `do-creds` would also match `do-creds-bot/...` and any `do-creds…` secret,
+    // in the IAM resource pattern and in ListSecrets' name filter alike.
+    .refine((v) => v.endsWith('/'), 'must end with / (e.g. do-creds/)')
     .default('do-creds/'),
   KMS_KEY_ID: optionalString,
   CREDS_STORE: z.enum(['aws', 'file', 'auto']).default('auto'),
@@ -165,7 +175,20 @@ export interface ScanConfig {
   healthCheckConcurrency: number;
 }
 
+/**
+ * Where the bot's own secrets come from when they are not environment variables: Secrets Manager
+ * ids, read on the first request (src/lib/bot-secrets.ts). Undefined means the environment.
+ */
+export interface BotSecretSources {
+  /** `{"signing_secret", "fingerprint_hmac_key"}`: the Slack function only. */
+  slackSecretId: string | undefined;
+  /** `{"bot_token"}`: both functions. */
+  sharedSecretId: string | undefined;
+}
+
 export interface Config {
+  /** Until the bot secrets are read, `slack.signingSecret`, `slack.botToken` and `fingerprintKey` are empty. */
+  botSecrets: BotSecretSources;
   slack: SlackConfig;
   access: AccessConfig;
   /** Who to ask for access, as shown to a refused person (free text; may contain mentions). */
@@ -193,11 +216,15 @@ export class ConfigError extends Error {
 /**
  * Parses the environment; throws ConfigError naming every variable that is missing or invalid.
  * The Slack function verifies requests and needs the signing secret; the scheduled scan does not.
+ * Each of the bot's secrets comes either from its variable or from a Secrets Manager secret named by
+ * BOT_SLACK_SECRET_ID / BOT_SHARED_SECRET_ID, never both (which one would win is not obvious).
  */
 export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
   const parsed = envSchema.safeParse(env);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`);
-  if (role === 'slack' && !env.SLACK_SIGNING_SECRET?.trim()) problems.unshift('SLACK_SIGNING_SECRET is required');
+  const problems = [
+    ...botSecretProblems(env, role),
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')} ${describeIssue(issue)}`)),
+  ];
   const policy = parseScopePolicy(env.SCOPE_POLICY, env.REQUIRED_SCOPES);
   if (!policy.ok) problems.push(...policy.problems);
   if (!parsed.success || !policy.ok || problems.length > 0) throw new ConfigError(problems);
@@ -209,9 +236,10 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
     ]);
   }
   return {
+    botSecrets: { slackSecretId: role === 'slack' ? e.BOT_SLACK_SECRET_ID : undefined, sharedSecretId: e.BOT_SHARED_SECRET_ID },
     slack: {
       signingSecret: e.SLACK_SIGNING_SECRET ?? '',
-      botToken: e.SLACK_BOT_TOKEN,
+      botToken: e.SLACK_BOT_TOKEN ?? '',
       apiUrl: withTrailingSlash(e.SLACK_API_URL),
       botId: e.SLACK_BOT_ID,
       botUserId: e.SLACK_BOT_USER_ID,
@@ -253,6 +281,29 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
     logLevel: e.LOG_LEVEL,
     devMode: e.DO_CREDS_DEV_MODE,
   };
+}
+
+const isSet = (v: string | undefined) => (v ?? '').trim() !== '';
+
+/** Each bot secret from exactly one place: its variable, or the Secrets Manager secret that holds it. */
+function botSecretProblems(env: Env, role: 'slack' | 'scan'): string[] {
+  const problems: string[] = [];
+  const fromSecret = { slack: role === 'slack' && isSet(env.BOT_SLACK_SECRET_ID), shared: isSet(env.BOT_SHARED_SECRET_ID) };
+  if (role === 'slack') {
+    if (fromSecret.slack) {
+      for (const name of ['SLACK_SIGNING_SECRET', 'FINGERPRINT_HMAC_KEY']) {
+        if (isSet(env[name])) problems.push(`${name} must not be set with BOT_SLACK_SECRET_ID (that secret holds it)`);
+      }
+    } else if (!isSet(env.SLACK_SIGNING_SECRET)) {
+      problems.push('SLACK_SIGNING_SECRET is required');
+    }
+  }
+  if (fromSecret.shared) {
+    if (isSet(env.SLACK_BOT_TOKEN)) problems.push('SLACK_BOT_TOKEN must not be set with BOT_SHARED_SECRET_ID (that secret holds it)');
+  } else if (!isSet(env.SLACK_BOT_TOKEN)) {
+    problems.push('SLACK_BOT_TOKEN is required');
+  }
+  return problems;
 }
 
 /** Running on Lambda, or with AWS credentials or endpoints configured, means the real store. */

@@ -1,9 +1,10 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { WebClient } from '@slack/web-api';
-import { ConfigError, loadConfig, type Env } from './config.js';
+import { createBotSecretsReader, hasBotSecretIds, logBotSecretsFailure, withBotSecrets } from './bot-secrets.js';
+import { ConfigError, loadConfig, type Config, type Env } from './config.js';
 import { createDigitalOceanClient } from './digitalocean/client.js';
 import { runExpiryScan, type ScanSummary } from './expiry-scan.js';
-import { createLogger, toBoltLogger } from './logger.js';
+import { createLogger, toBoltLogger, type Logger } from './logger.js';
 import { createStore } from './store.js';
 import { createSlackAlertSender } from './slack/alerts.js';
 
@@ -24,6 +25,27 @@ export function createScanHandler(env: Env): ScanHandler {
   }
   const cfg = config;
   const logger = createLogger(cfg.logLevel).child({ component: 'expiry-scan' });
+  if (!hasBotSecretIds(cfg.botSecrets)) return buildScan(cfg, logger);
+
+  // The bot token comes from BOT_SHARED_SECRET_ID, read on the first run (loadConfig never names the
+  // Slack-only secret for the scan): a failed read fails this run, and the next run reads again.
+  const reader = createBotSecretsReader({ ...cfg.botSecrets, region: cfg.store.region, endpoint: cfg.store.endpoint, timeoutMs: cfg.store.timeoutMs });
+  let ready: Promise<ScanHandler> | undefined;
+  return async (event) => {
+    const attempt = (ready ??= reader.read().then((secrets) => buildScan(withBotSecrets(cfg, secrets), logger)));
+    let scan: ScanHandler;
+    try {
+      scan = await attempt;
+    } catch (error) {
+      if (ready === attempt) ready = undefined;
+      logBotSecretsFailure(logger, error);
+      throw new Error('do-creds is not configured; see its logs', { cause: error });
+    }
+    return scan(event);
+  };
+}
+
+function buildScan(cfg: Config, logger: Logger): ScanHandler {
   // The scan never saves a version, so the idempotency key is unused here; the slower backoff suits a batch job.
   const store = createStore(cfg.store, cfg.slack.botToken, 1_000);
   const digitalocean = createDigitalOceanClient(cfg.digitalocean);

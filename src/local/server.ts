@@ -34,7 +34,9 @@ export interface LocalServer {
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const terminal = !options.env.SLACK_SIGNING_SECRET || !options.env.SLACK_BOT_TOKEN;
+  // The bot's secrets come from the environment, or from Secrets Manager when their ids are set.
+  const fromSecretsManager = Boolean(options.env.BOT_SLACK_SECRET_ID);
+  const terminal = !fromSecretsManager && (!options.env.SLACK_SIGNING_SECRET || !options.env.SLACK_BOT_TOKEN);
   const stub = createSlackStub();
   // The handler needs the server's own address (terminal mode's Slack API), known once listening.
   const state: { handle?: ReturnType<typeof createSlackHandler> } = {};

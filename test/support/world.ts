@@ -35,6 +35,8 @@ export interface FormValues {
 
 export interface World {
   secret: string;
+  /** The bot token the fake Slack accepts (also when the handler reads it from Secrets Manager). */
+  botToken: string;
   /** The environment the handler was loaded with (local endpoints, fake tokens). */
   env: Record<string, string | undefined>;
   slack: FakeSlack;
@@ -83,6 +85,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
 
   const world: World = {
     secret,
+    botToken,
     env,
     slack,
     digitalocean,

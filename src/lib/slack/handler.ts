@@ -1,15 +1,19 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ConfigError, loadConfig, type Env } from '../config.js';
+import { createBotSecretsReader, hasBotSecretIds, logBotSecretsFailure, withBotSecrets } from '../bot-secrets.js';
+import { ConfigError, loadConfig, type Config, type Env } from '../config.js';
 import { createDigitalOceanClient } from '../digitalocean/client.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { createStore } from '../store.js';
 import { createSpacesChecker } from '../spaces.js';
+import type { ValidationDeps } from '../validation.js';
 import { createSlackApp } from './app.js';
 import { guardSlackRequest, type LambdaHttpHandler } from './request-guard.js';
 
 /**
  * Builds the Lambda handler for Slack's requests from the environment, once per cold start.
- * Nothing here makes a network call.
+ * Nothing here makes a network call. With BOT_SLACK_SECRET_ID / BOT_SHARED_SECRET_ID, the signing
+ * secret, bot token and fingerprint key are read from Secrets Manager on the first request and the
+ * Bolt app is built then; a failed read answers 500 and is tried again on the next request.
  */
 export function createSlackHandler(env: Env): LambdaHttpHandler {
   let config;
@@ -20,13 +24,33 @@ export function createSlackHandler(env: Env): LambdaHttpHandler {
     return misconfiguredHandler(error);
   }
   const logger = createLogger(config.logLevel);
-  const validation = {
+  const validation: ValidationDeps = {
     digitalocean: createDigitalOceanClient(config.digitalocean),
     spaces: createSpacesChecker(config.spaces),
     policy: config.scopePolicy,
     tokenInfoHedgeMs: config.digitalocean.tokenInfoHedgeMs,
     now: () => new Date(),
   };
+  if (!hasBotSecretIds(config.botSecrets)) return buildHandler(config, logger, validation);
+
+  const base = config;
+  const reader = createBotSecretsReader({ ...base.botSecrets, region: base.store.region, endpoint: base.store.endpoint, timeoutMs: base.store.timeoutMs });
+  let ready: Promise<LambdaHttpHandler> | undefined;
+  return async (event, context) => {
+    const attempt = (ready ??= reader.read().then((secrets) => buildHandler(withBotSecrets(base, secrets), logger, validation)));
+    let handle: LambdaHttpHandler;
+    try {
+      handle = await attempt;
+    } catch (error) {
+      if (ready === attempt) ready = undefined; // not kept: the next request reads again
+      logBotSecretsFailure(logger, error);
+      return NOT_CONFIGURED;
+    }
+    return handle(event, context);
+  };
+}
+
+function buildHandler(config: Config, logger: Logger, validation: ValidationDeps): LambdaHttpHandler {
   const store = createStore(config.store, config.slack.signingSecret, 100);
   logger.info({ event: 'store_selected', store: config.store.kind }, `credentials are stored in ${store.description}`);
   const { receiver } = createSlackApp({ config, logger, validation, store });
@@ -34,9 +58,10 @@ export function createSlackHandler(env: Env): LambdaHttpHandler {
   return guardSlackRequest(boltHandler, { signingSecret: config.slack.signingSecret, logger });
 }
 
+const NOT_CONFIGURED: APIGatewayProxyStructuredResultV2 = { statusCode: 500, body: 'do-creds is not configured; see its logs' };
+
 /** One clear log line at cold start; every request then gets a 500 instead of a crash. */
 function misconfiguredHandler(error: ConfigError): LambdaHttpHandler {
   createLogger('info').error({ event: 'config_invalid', problems: error.problems }, 'do-creds is not configured');
-  const answer: APIGatewayProxyStructuredResultV2 = { statusCode: 500, body: 'do-creds is not configured; see its logs' };
-  return () => Promise.resolve(answer);
+  return () => Promise.resolve(NOT_CONFIGURED);
 }
