@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AccessConfig } from './access.js';
 import { DEFAULT_THRESHOLDS } from './expiry.js';
 import { parseScopePolicy, type ScopePolicy } from './scope-policy.js';
+import { CHANNEL_ID, GROUP_ID, USER_ID } from './slack-ids.js';
 
 /**
  * Configuration is read from the environment once, at cold start. Names of missing or invalid
@@ -59,9 +60,6 @@ const idList = (prefix: RegExp) =>
       if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `has ids that are not Slack ids of the right kind: ${bad.length}` });
       return ids;
     });
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const GROUP_ID = /^S[A-Z0-9]{2,}$/;
-const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 
 /** A Secrets Manager secret id: its name or ARN. */
 const secretId = optionalString.refine((v) => v === undefined || /^[A-Za-z0-9/_+=.@:-]{1,2048}$/.test(v), 'must be a Secrets Manager secret name or ARN');
