@@ -1,12 +1,13 @@
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CredentialStore, NewVersion } from '../src/lib/credential-set.js';
 import { createFileStore } from '../src/lib/file-store.js';
 import { createSecretsManagerStore } from '../src/lib/secret-store.js';
 import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
 import { startFakeSecretsManager, type FakeSecretsManager } from './support/fake-secrets-manager.js';
+import { motoStatus, startMoto, type Moto } from './support/moto.js';
 
 /** Both stores behind the same interface keep the same promises. */
 
@@ -34,19 +35,39 @@ function version(env: string, key = `view-${Math.random()}`): NewVersion {
 }
 
 let sm: FakeSecretsManager;
+let moto: Moto | undefined;
 let dir: string;
+const motoReady = motoStatus();
 beforeAll(async () => {
   sm = await startFakeSecretsManager();
+  if (motoReady.ok) moto = await startMoto();
   dir = await mkdtemp(join(tmpdir(), 'do-creds-store-'));
+}, 30_000);
+afterAll(async () => {
+  await sm.close();
+  await moto?.stop();
 });
-afterAll(() => sm.close());
 
+const secretsManagerAt = (url: () => string) => () =>
+  createSecretsManagerStore({ prefix: 'do-creds/', kmsKeyId: undefined, region: 'us-east-1', endpoint: url(), timeoutMs: 1000, hmacKey: 'k', retryBaseMs: 10 });
+
+/**
+ * The same promises from the Secrets Manager store against the project's stand-in and against moto
+ * (a second implementation of the protocol), and from the file store. moto answers CreateSecret on a
+ * deleted name with ResourceExistsException where AWS answers InvalidRequestException
+ * (../shared/facts/aws.md); the store looks first (DescribeSecret), so it restores correctly on both.
+ */
 const stores: [string, () => CredentialStore][] = [
-  ['Secrets Manager', () => createSecretsManagerStore({ prefix: 'do-creds/', kmsKeyId: undefined, region: 'us-east-1', endpoint: sm.url, timeoutMs: 1000, hmacKey: 'k', retryBaseMs: 10 })],
+  ['Secrets Manager (stand-in)', secretsManagerAt(() => sm.url)],
+  ...(motoReady.ok ? [['Secrets Manager (moto)', secretsManagerAt(() => moto?.url ?? '')] as [string, () => CredentialStore]] : []),
   ['file', () => createFileStore({ dir: join(dir, String(Math.random())), prefix: 'do-creds/', hmacKey: 'k' })],
 ];
 
 describe.each(stores)('the %s store', (_name, make) => {
+  beforeEach(async () => {
+    await moto?.reset();
+  });
+
   it('creates, then rotates keeping the previous value, idempotently per submission', async () => {
     const store = make();
     const first = version('prod');
@@ -150,8 +171,8 @@ describe('a write whose answer never came', () => {
   it('is confirmed by looking when it landed late, and the person is told it was saved', async () => {
     const s = store();
     await s.save(version('late'));
-    // The rotation lands after 300 ms; the client has given up at 150 ms.
-    sm.fail('PutSecretValue', { delayMs: 300 }, 1);
+    // The rotation lands at once but its answer would come after 2 s; the client gives up long before.
+    sm.fail('PutSecretValue', { answerDelayMs: 2000 }, 1);
     const next = version('late');
     const started = Date.now();
     const saved = await s.save(next, Date.now() + 900);

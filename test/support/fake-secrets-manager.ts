@@ -61,6 +61,11 @@ export interface InjectedFault {
   type?: string;
   message?: string;
   delayMs?: number;
+  /**
+   * The operation is applied at once and only its answer is late: what a client sees when AWS did
+   * the write but the response was slow or lost on the way (any network between client and AWS).
+   */
+  answerDelayMs?: number;
 }
 
 export interface FakeSecretsManager {
@@ -672,6 +677,8 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     try {
       const output = op(input);
       if (MUTATING.has(operation)) snapshot();
+      if (injected?.fault.answerDelayMs) await new Promise((r) => setTimeout(r, injected.fault.answerDelayMs));
+      if (res.destroyed) return;
       send(res, 200, output);
     } catch (error) {
       if (error instanceof AwsError) return sendError(res, error);
