@@ -310,9 +310,9 @@ describe('/do-creds terraform', () => {
     await store('prod', {}, 'tf-state');
     const text = blocksText(await world.command('terraform prod'));
     for (const part of [
-      'data \\"aws_secretsmanager_secret_version\\" \\"do_creds\\"',
+      'ephemeral \\"aws_secretsmanager_secret_version\\" \\"do_creds\\"',
       'secret_id = \\"do-creds/prod\\"',
-      'jsondecode(data.aws_secretsmanager_secret_version.do_creds.secret_string)',
+      'jsondecode(ephemeral.aws_secretsmanager_secret_version.do_creds.secret_string)',
       'token             = local.do_creds.do_token',
       'spaces_access_id  = local.do_creds.do_access_key',
       'spaces_secret_key = local.do_creds.do_secret_key',

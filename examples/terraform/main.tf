@@ -1,6 +1,9 @@
 # Generated from src/lib/terraform-snippet.ts by `npm run examples`; the same text /do-creds terraform shows.
 
 terraform {
+  # ephemeral blocks need Terraform 1.10; the backend "s3" arguments for Spaces need 1.6.3.
+  required_version = ">= 1.10.0"
+
   required_providers {
     digitalocean = {
       source  = "digitalocean/digitalocean"
@@ -8,29 +11,28 @@ terraform {
     }
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.0"
+      version = ">= 5.77.0" # the first release with ephemeral aws_secretsmanager_secret_version
     }
   }
 }
 
-# Reads the secret do-creds keeps for this environment. The AWS identity running Terraform needs
-# secretsmanager:GetSecretValue on it (and kms:Decrypt when a customer-managed key is used).
+# Reads the secret with YOUR AWS identity, found the usual way (AWS_PROFILE, SSO, or
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). It needs secretsmanager:GetSecretValue on the secret
+# (and kms:Decrypt when a customer-managed key is used). Never put the Spaces key in AWS_*
+# variables: the provider would sign Secrets Manager calls with it. The backend below reads the
+# Spaces key from a file of its own instead.
 provider "aws" {
-  region  = "us-east-1"
-  profile = var.aws_profile # keeps the S3 backend's AWS_* variables (the Spaces key) away from AWS
+  region = "us-east-1"
 }
 
-variable "aws_profile" {
-  type    = string
-  default = null
-}
-
-data "aws_secretsmanager_secret_version" "do_creds" {
+# ephemeral, not data: the token and the Spaces key are read again on each plan and apply and are
+# never written to the plan or to the state (which is kept in the Space).
+ephemeral "aws_secretsmanager_secret_version" "do_creds" {
   secret_id = "do-creds/prod"
 }
 
 locals {
-  do_creds = jsondecode(data.aws_secretsmanager_secret_version.do_creds.secret_string)
+  do_creds = jsondecode(ephemeral.aws_secretsmanager_secret_version.do_creds.secret_string)
 }
 
 provider "digitalocean" {
@@ -39,8 +41,10 @@ provider "digitalocean" {
   spaces_secret_key = local.do_creds.do_secret_key
 }
 
-# Optional: Terraform state in a Space. A backend cannot read data sources, so the Spaces key
-# comes from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, not from the digitalocean provider.
+# Optional: Terraform state in a Space. A backend cannot read the secret, so the Spaces key comes
+# from its own credentials file (written by the shell lines do-creds prints with this). Because
+# `profile` is set, the backend (Terraform >= 1.7) uses that file even when AWS_ACCESS_KEY_ID or
+# AWS_PROFILE are set, and those stay your AWS identity for the aws provider.
 terraform {
   backend "s3" {
     bucket = "my-terraform-state"
@@ -48,7 +52,11 @@ terraform {
     endpoints = {
       s3 = "https://nyc3.digitaloceanspaces.com"
     }
+    shared_credentials_files = ["~/.do-creds/prod.spaces-credentials"]
+    profile                  = "do-creds-spaces-prod"
+
     region                      = "us-east-1" # required by the backend, ignored by Spaces
+    use_path_style              = true        # for bucket names with dots, and local endpoints
     skip_credentials_validation = true
     skip_requesting_account_id  = true
     skip_metadata_api_check     = true
@@ -57,8 +65,11 @@ terraform {
   }
 }
 
-# Before `terraform init` with the Space backend:
-#   secret=$(aws secretsmanager get-secret-value --secret-id do-creds/prod --query SecretString --output text)
-#   export AWS_ACCESS_KEY_ID=$(printf '%s' "$secret" | jq -r .do_access_key)
-#   export AWS_SECRET_ACCESS_KEY=$(printf '%s' "$secret" | jq -r .do_secret_key)
+# Before `terraform init` with the Space backend, write its credentials file (once, and again
+# after each rotation of the Spaces key):
+#   (umask 077 && mkdir -p ~/.do-creds &&
+#     aws secretsmanager get-secret-value --region us-east-1 --secret-id 'do-creds/prod' \
+#       --query SecretString --output text |
+#     jq -ern 'input | "[do-creds-spaces-prod]\naws_access_key_id = \(.do_access_key // error("no do_access_key"))\naws_secret_access_key = \(.do_secret_key // error("no do_secret_key"))"' > ~/.do-creds/prod.spaces-credentials.tmp &&
+#     mv ~/.do-creds/prod.spaces-credentials.tmp ~/.do-creds/prod.spaces-credentials) &&
 #   terraform init

@@ -7,7 +7,8 @@ import { readBody } from '../../src/local/http.js';
  * A local S3-compatible Spaces endpoint on 127.0.0.1 that really verifies AWS Signature V4
  * (canonical request, string to sign, derived signing key), so a wrong secret fails exactly as
  * Spaces fails it. Path-style only. Supports ListBuckets and ListObjectsV2, S3 XML errors, keys
- * limited to some buckets, and per-server faults.
+ * limited to some buckets, objects (HEAD/GET/PUT/DELETE, enough for Terraform's s3 backend),
+ * RequestTimeTooSkewed beyond 15 minutes, and per-server faults.
  */
 
 export interface SpacesKey {
@@ -29,6 +30,7 @@ export interface FakeSpaces {
 export async function startFakeSpaces(): Promise<FakeSpaces> {
   const keys = new Map<string, SpacesKey>();
   const buckets = new Set<string>();
+  const objects = new Map<string, { body: Buffer; etag: string }>();
   const requests: FakeSpaces['requests'] = [];
   let fault: { delayMs?: number; status?: number; reset?: boolean } | undefined;
 
@@ -50,15 +52,57 @@ export async function startFakeSpaces(): Promise<FakeSpaces> {
       return s3Error(res, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
     }
 
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
-    if (req.method === 'GET' && bucket === '') return listBuckets(res, key);
-    if (req.method === 'GET' && url.searchParams.get('list-type') === '2') {
-      if (!buckets.has(bucket)) return s3Error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist.');
-      if (key.buckets && !key.buckets.includes(bucket)) return s3Error(res, 403, 'AccessDenied', 'Access Denied');
-      return xml(res, 200, `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>${url.searchParams.get('max-keys') ?? '1000'}</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`);
+    // Spaces, like S3, refuses a request signed more than 15 minutes from its clock (facts: digitalocean.md).
+    const signedAt = parseAmzDate(header(req, 'x-amz-date'));
+    if (signedAt === undefined || Math.abs(Date.now() - signedAt) > 15 * 60_000) {
+      return s3Error(res, 403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
     }
+
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const [, rawBucket = '', ...rest] = url.pathname.split('/');
+    const bucket = decodeURIComponent(rawBucket);
+    const objectKey = decodeURIComponent(rest.join('/'));
+    if (req.method === 'GET' && bucket === '') return listBuckets(res, key);
+    if (!buckets.has(bucket)) return s3Error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist.', req.method === 'HEAD');
+    if (key.buckets && !key.buckets.includes(bucket)) return s3Error(res, 403, 'AccessDenied', 'Access Denied', req.method === 'HEAD');
+    if (req.method === 'GET' && objectKey === '' && url.searchParams.get('list-type') === '2') return listObjects(res, bucket, url);
+    if (objectKey !== '') return object(req, res, `${bucket}/${objectKey}`, body);
     return s3Error(res, 501, 'NotImplemented', 'Not implemented by the fake');
+  }
+
+  /** ListObjectsV2 with a prefix (S3 API reference: ListObjectsV2), one page. */
+  function listObjects(res: ServerResponse, bucket: string, url: URL): void {
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const found = [...objects.entries()].filter(([k]) => k.startsWith(`${bucket}/${prefix}`)).map(([k, o]) => ({ key: k.slice(bucket.length + 1), ...o }));
+    const contents = found.map((o) => `<Contents><Key>${escapeXml(o.key)}</Key><ETag>"${o.etag}"</ETag><Size>${o.body.length}</Size></Contents>`).join('');
+    xml(res, 200, `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${found.length}</KeyCount><MaxKeys>${url.searchParams.get('max-keys') ?? '1000'}</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`);
+  }
+
+  /**
+   * HeadObject, GetObject, PutObject and DeleteObject (S3 API reference): a missing key is 404
+   * NoSuchKey, and a HEAD answer carries no body. Enough for Terraform's s3 backend.
+   */
+  function object(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): void {
+    const found = objects.get(path);
+    switch (req.method) {
+      case 'HEAD':
+      case 'GET':
+        if (!found) return s3Error(res, 404, 'NoSuchKey', 'The specified key does not exist.', req.method === 'HEAD');
+        res.writeHead(200, { etag: `"${found.etag}"`, 'content-length': String(found.body.length), 'content-type': 'application/octet-stream' });
+        return void res.end(req.method === 'GET' ? found.body : undefined);
+      case 'PUT': {
+        const etag = createHash('md5').update(body).digest('hex');
+        objects.set(path, { body, etag });
+        res.writeHead(200, { etag: `"${etag}"` });
+        return void res.end();
+      }
+      case 'DELETE':
+        objects.delete(path);
+        res.writeHead(204);
+        return void res.end();
+      default:
+        return s3Error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+    }
   }
 
   function listBuckets(res: ServerResponse, key: SpacesKey): void {
@@ -152,8 +196,23 @@ function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data).digest();
 }
 
-function s3Error(res: ServerResponse, status: number, code: string, message: string): void {
+/** S3's XML error; an answer to HEAD has the status alone, no body (S3 API reference: HeadObject). */
+function s3Error(res: ServerResponse, status: number, code: string, message: string, head = false): void {
+  if (head) {
+    res.writeHead(status, { 'x-amz-request-id': 'tx-fake' });
+    return void res.end();
+  }
   xml(res, status, `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>tx-fake</RequestId><HostId>fake</HostId></Error>`);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** `20261124T101500Z` as epoch milliseconds. */
+function parseAmzDate(value: string | undefined): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? '');
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) : undefined;
 }
 
 function xml(res: ServerResponse, status: number, body: string): void {

@@ -4,7 +4,7 @@ import { environmentProblem } from '../credential-input.js';
 import { isoDay } from '../expiry.js';
 import { isSpacesRegion, spacesEndpoint } from '../regions.js';
 import { showFingerprint } from '../fingerprint.js';
-import { backendEnvSnippet, backendSnippet, providerSnippet } from '../terraform-snippet.js';
+import { backendEnvSnippet, backendSnippet, providerSnippet, SnippetParamError, type SnippetParams } from '../terraform-snippet.js';
 import { context, ephemeral, escapeMrkdwn, header, plain, section, type EphemeralMessage } from './blocks.js';
 import { statusBlocks } from './status-view.js';
 import { storeFaultText } from './store-messages.js';
@@ -103,19 +103,39 @@ export async function deleteSet(deps: ManageDeps, env: string): Promise<{ messag
 
 export function terraformMessage(set: StoredSet, awsRegion: string): EphemeralMessage {
   const m = set.metadata;
-  const endpoint = isSpacesRegion(m.spacesRegion) ? spacesEndpoint(m.spacesRegion) : 'https://REGION.digitaloceanspaces.com';
-  const params = { environment: m.environment, secretName: set.name, awsRegion, spacesEndpoint: endpoint, bucket: m.spacesBucket };
-  const text = `Terraform for ${set.metadata.environment}`;
+  const env = escapeMrkdwn(m.environment.slice(0, 40));
+  const damagedAnswer = (what: string) =>
+    ephemeral(
+      `The stored metadata of \`${env}\` looks damaged (its ${what} is not a valid value), so no Terraform is shown for it. ` +
+        `\`/do-creds rotate ${env}\` stores the set again and repairs it.`,
+    );
+  // Fields the store already found damaged were left out (a bucket would fall back to the placeholder).
+  const flagged = (['environment', 'spacesRegion', 'spacesBucket'] as const).find((f) => set.damaged.includes(f));
+  if (flagged !== undefined) return damagedAnswer({ environment: 'environment', spacesRegion: 'Spaces region', spacesBucket: 'bucket' }[flagged]);
+  // An unknown region gives an endpoint the snippet refuses, like any other unsafe value.
+  const endpoint = isSpacesRegion(m.spacesRegion) ? spacesEndpoint(m.spacesRegion) : `https://${m.spacesRegion}.digitaloceanspaces.com`;
+  const params: SnippetParams = { environment: m.environment, secretName: set.name, awsRegion, spacesEndpoint: endpoint, bucket: m.spacesBucket };
+  let snippets: { provider: string; backend: string; shell: string };
+  try {
+    snippets = { provider: providerSnippet(params), backend: backendSnippet(params), shell: backendEnvSnippet(params) };
+  } catch (err) {
+    if (!(err instanceof SnippetParamError)) throw err;
+    if (err.field === 'awsRegion') return ephemeral("do-creds' own AWS region setting is not a valid region name, so no Terraform is shown. Ask whoever runs do-creds to check it.");
+    return damagedAnswer({ environment: 'environment', secretName: 'secret name', awsRegion: 'AWS region', spacesEndpoint: 'Spaces region', bucket: 'bucket' }[err.field]);
+  }
+  const code = (text: string) => '```' + escapeMrkdwn(text) + '```';
+  const text = `Terraform for ${m.environment}`;
   return ephemeral(text, [
-    header(`Terraform for ${set.metadata.environment}`),
-    section('The provider reads the secret do-creds stores, so no credential is ever written into Terraform files:'),
-    section('```' + providerSnippet(params) + '```'),
+    header(`Terraform for ${m.environment}`),
+    section('The provider reads the secret do-creds stores, so no credential is ever written into Terraform files, plans or state:'),
+    section(code(snippets.provider)),
     section('For Terraform state kept in a Space, the `backend "s3"` block:'),
-    section('```' + backendSnippet(params) + '```'),
+    section(code(snippets.backend)),
     section(
-      'The backend takes the Spaces key from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (not from the provider). ' +
-        'Set them from the secret before `terraform init`, and give the `aws` provider its own profile so it does not use them:\n' +
-        '```' + backendEnvSnippet(params) + '```',
+      'The backend reads the Spaces key from its own credentials file, not from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, ' +
+        'which stay your AWS identity for the `aws` provider. Write the file (readable by you only) from the secret before `terraform init`, ' +
+        'and again after each rotation:\n' +
+        code(snippets.shell),
     ),
     context('The same example is in the do-creds repository under `examples/terraform/`.'),
   ]);
