@@ -1,4 +1,4 @@
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
 import { FULL_ACCESS, type TokenBehaviour } from './support/fake-digitalocean.js';
@@ -118,6 +118,21 @@ describe('expiry alerts', () => {
     expect(first).toBe(2);
     expect(alerts()).toHaveLength(first);
     expect(again.alertsSent).toBe(0);
+  });
+
+  it('does not alert again, or alert a deleted set, when ListSecrets lags behind (as AWS says it may)', async () => {
+    seed('prod', 7);
+    seed('gone', 3);
+    world.secretsManager.setListStaleness(5 * 60_000);
+    await scan(at(NOW));
+    expect(alerts()).toHaveLength(2);
+    const client = new SecretsManagerClient({ endpoint: world.secretsManager.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
+    await client.send(new DeleteSecretCommand({ SecretId: 'do-creds/gone', RecoveryWindowInDays: 7 }));
+    // The listing still shows prod without its alert recorded, and gone as if it were there.
+    const again = await scan(at(NOW + 4 * 86_400_000));
+    expect(alertFor('gone')).toHaveLength(1);
+    expect(alertFor('prod')).toHaveLength(2); // the 3-day threshold, once
+    expect(again.failures).toBe(0);
   });
 
   it('alerts at 30, 14, 7, 3 and 1 days ahead and on the day, once each, over a month of daily scans', async () => {
