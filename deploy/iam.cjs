@@ -160,6 +160,8 @@ function slackRole() {
       Condition: { Bool: { 'secretsmanager:ForceDeleteWithoutRecovery': 'true' } },
     },
     listSecrets,
+    // Work Slack does not wait for (confirmations, audit posts) goes to the jobs queue.
+    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['JobsQueue', 'Arn'] } },
     // Its own secrets: the signing secret and fingerprint key, and the bot token.
     { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [BOT_SLACK_SECRET, BOT_SHARED_SECRET] },
     ...(key
@@ -191,12 +193,30 @@ function scanRole() {
   ]);
 }
 
+/** The worker: takes jobs from the queue, remembers done ones in the jobs table, posts with the bot token. */
+function workerRole() {
+  const key = kmsKey();
+  return role([
+    {
+      // What Lambda's SQS event source needs on the queue (Lambda developer guide, "Using Lambda with Amazon SQS").
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      Resource: { 'Fn::GetAtt': ['JobsQueue', 'Arn'] },
+    },
+    { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['JobsTable', 'Arn'] } },
+    { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [BOT_SHARED_SECRET] },
+    { Effect: 'Deny', Action: ['secretsmanager:GetSecretValue'], Resource: [BOT_SLACK_SECRET] },
+    ...(key ? kms(key, ['kms:Decrypt'], [BOT_SHARED_SECRET]) : []),
+  ]);
+}
+
 module.exports = {
   BOT_SECRETS_ROOT,
   SCAN_TAGS,
   secretNamePrefix,
   SlackRole: slackRole,
   ScanRole: scanRole,
+  WorkerRole: workerRole,
   /** The bot secrets' KmsKeyId: the customer-managed key if there is one, else AWS's (property left out). */
   botSecretsKmsKeyId: () => kmsKey()?.arn ?? { Ref: 'AWS::NoValue' },
 };

@@ -124,7 +124,7 @@ const SHARED_SECRET = { Ref: 'BotSharedSecret' };
 
 describe('the packaged template and zips', () => {
   it('carry none of the bot secrets given to the deploying environment', () => {
-    expect(zipTexts.size).toBe(2);
+    expect(zipTexts.size).toBe(3);
     for (const value of Object.values(CANARIES)) {
       expect(templateText).not.toContain(value);
       for (const [name, text] of zipTexts) expect(text.includes(value), `${name} holds a canary`).toBe(false);
@@ -132,7 +132,7 @@ describe('the packaged template and zips', () => {
   });
 
   it('give no function an environment variable named like a secret; the secret ids are Refs to the secrets', () => {
-    expect(lambdaFunctions()).toHaveLength(2);
+    expect(lambdaFunctions()).toHaveLength(3);
     for (const [name, fn] of lambdaFunctions()) {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       for (const [variable, value] of Object.entries(variables)) {
@@ -170,12 +170,13 @@ describe('the packaged template and zips', () => {
 
 describe('IAM', () => {
   it('builds every ARN with Fn::Sub from the stack partition, region and account', () => {
-    for (const role of ['SlackRole', 'ScanRole']) {
+    for (const role of ['SlackRole', 'ScanRole', 'WorkerRole']) {
       const text = JSON.stringify(resource(role));
       expect(text).not.toMatch(/"arn:aws/);
       for (const s of statementsOf(role)) {
         for (const r of resources(s)) {
-          if (r === '*' || (typeof r === 'object' && r !== null && 'Ref' in r)) continue;
+          // Refs and GetAtts of the stack's own resources carry its partition, region and account.
+          if (r === '*' || (typeof r === 'object' && r !== null && ('Ref' in r || 'Fn::GetAtt' in r))) continue;
           const sub = (r as { 'Fn::Sub'?: string })['Fn::Sub'];
           expect(sub, `${role}: ${JSON.stringify(r)}`).toMatch(/^arn:\$\{AWS::Partition\}:secretsmanager:\$\{AWS::Region\}:\$\{AWS::AccountId\}:secret:/);
         }
@@ -241,13 +242,39 @@ describe('IAM', () => {
   });
 
   it('keeps "*" only for ListSecrets and BatchGetSecretValue (no resource-level permissions) and explicit denies', () => {
-    for (const role of ['SlackRole', 'ScanRole']) {
+    for (const role of ['SlackRole', 'ScanRole', 'WorkerRole']) {
       for (const s of statementsOf(role).filter((x) => x.Effect === 'Allow' && resources(x).includes('*'))) {
         for (const action of s.Action) expect(['secretsmanager:ListSecrets', 'secretsmanager:BatchGetSecretValue'], `${role}: ${action}`).toContain(action);
       }
     }
     expect(withAction(statementsOf('SlackRole'), 'secretsmanager:ListSecrets')).toHaveLength(1);
     expect(withAction(statementsOf('ScanRole'), 'secretsmanager:BatchGetSecretValue').flatMap(resources)).toEqual(['*']);
+  });
+});
+
+describe('the jobs queue', () => {
+  it('dead-letters what keeps failing, and feeds a worker that reports partial batch failures at bounded concurrency', () => {
+    const queue = resource('JobsQueue').Properties as { RedrivePolicy: { deadLetterTargetArn: unknown; maxReceiveCount: number }; VisibilityTimeout: number };
+    expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['JobsDeadLetterQueue', 'Arn'] });
+    expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
+    const mapping = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')?.Properties as
+      | { FunctionResponseTypes: string[]; ScalingConfig?: { MaximumConcurrency: number } }
+      | undefined;
+    expect(mapping?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(mapping?.ScalingConfig?.MaximumConcurrency).toBeLessThanOrEqual(5);
+    const ttl = (resource('JobsTable').Properties as { TimeToLiveSpecification: { Enabled: boolean } }).TimeToLiveSpecification;
+    expect(ttl.Enabled).toBe(true);
+  });
+
+  it('lets the Slack function only send to it, and the worker only take from it and read the bot token', () => {
+    const send = withAction(statementsOf('SlackRole'), 'sqs:SendMessage');
+    expect(send.flatMap(resources)).toEqual([{ 'Fn::GetAtt': ['JobsQueue', 'Arn'] }]);
+    expect(withAction(statementsOf('SlackRole'), 'sqs:ReceiveMessage')).toHaveLength(0);
+    const worker = statementsOf('WorkerRole');
+    expect(withAction(worker, 'sqs:DeleteMessage').flatMap(resources)).toEqual([{ 'Fn::GetAtt': ['JobsQueue', 'Arn'] }]);
+    expect(withAction(worker, 'dynamodb:PutItem').flatMap(resources)).toEqual([{ 'Fn::GetAtt': ['JobsTable', 'Arn'] }]);
+    expect(withAction(worker, 'secretsmanager:GetSecretValue').flatMap(resources)).toEqual([SHARED_SECRET]);
+    expect(withAction(worker, 'secretsmanager:GetSecretValue', 'Deny').flatMap(resources)).toEqual([SLACK_SECRET]);
   });
 });
 

@@ -21,7 +21,8 @@ describe('Slack retries', () => {
     const body = interactionBody(fillForm(await world.openModal(), v));
     await world.send(signedEvent({ secret: world.secret, body }));
     const retry = await world.send(signedEvent({ secret: world.secret, body, headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } }));
-    expect(retry.json?.response_action).toBe('clear');
+    expect(retry.json?.response_action).toBe('update');
+    expect(JSON.stringify(retry.json?.view)).toContain('Already saved: prod');
     expect(world.secretsManager.versions('do-creds/prod')).toHaveLength(1);
     expect(world.slack.callsTo('chat.postEphemeral')).toHaveLength(1);
     expect(world.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0AUDIT')).toHaveLength(1);

@@ -90,12 +90,13 @@ describe('saving a validated submission', () => {
     const first = await world.send(signedEvent({ secret: world.secret, body: payload }));
     const second = await world.send(signedEvent({ secret: world.secret, body: payload }));
     expect(first.json?.response_action).toBe('clear');
-    expect(second.json?.response_action).toBe('clear');
     expect(world.secretsManager.versions('do-creds/prod')).toHaveLength(1);
-    // Told as already saved, not as a rotation, and audited once.
+    // Answered "already saved" in the form itself: no second confirmation, no audit as a rotation.
+    expect(second.json?.response_action).toBe('update');
+    expect(JSON.stringify(second.json?.view)).toContain('Already saved: prod');
     const told = world.slack.callsTo('chat.postEphemeral').map((c) => JSON.stringify(c.args));
+    expect(told).toHaveLength(1);
     expect(told[0]).toContain('Saved: prod');
-    expect(told[1]).toContain('Already saved: prod');
     expect(world.slack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args).includes('rotated'))).toHaveLength(0);
   });
 

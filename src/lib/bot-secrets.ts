@@ -171,3 +171,26 @@ function errorLabel(error: unknown): string {
   const status = typeof e?.$metadata?.httpStatusCode === 'number' ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
   return `${name}${status}`;
 }
+
+/**
+ * A handler that needs the bot's secrets: built at once from the environment, or, with secret ids,
+ * on the first invocation once they are read; a failed read fails that invocation (logged) and the
+ * next one reads again.
+ */
+export function onFirstUse<E, R>(config: Config, logger: Logger, build: (config: Config) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+  if (!hasBotSecretIds(config.botSecrets)) return build(config);
+  const reader = createBotSecretsReader({ ...config.botSecrets, region: config.store.region, endpoint: config.store.endpoint, timeoutMs: config.store.timeoutMs });
+  let ready: Promise<(event: E) => Promise<R>> | undefined;
+  return async (event) => {
+    const attempt = (ready ??= reader.read().then((secrets) => build(withBotSecrets(config, secrets))));
+    let handle: (event: E) => Promise<R>;
+    try {
+      handle = await attempt;
+    } catch (error) {
+      if (ready === attempt) ready = undefined;
+      logBotSecretsFailure(logger, error);
+      throw new Error('do-creds is not configured; see its logs', { cause: error });
+    }
+    return handle(event);
+  };
+}

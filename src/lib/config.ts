@@ -92,6 +92,12 @@ const envSchema = z.object({
   SPACES_TIMEOUT_MS: timeoutMs(1_500),
   AWS_REGION: z.string().trim().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL_SECRETS_MANAGER: httpUrl.optional(),
+  /** The jobs queue (SQS); unset: jobs run in-process after the answer (local runs). */
+  QUEUE_URL: httpUrl.optional(),
+  AWS_ENDPOINT_URL_SQS: httpUrl.optional(),
+  /** DynamoDB table remembering which jobs were done (the worker); unset: remembered in memory. */
+  JOBS_TABLE: optionalString,
+  AWS_ENDPOINT_URL_DYNAMODB: httpUrl.optional(),
   SECRETS_MANAGER_TIMEOUT_MS: timeoutMs(1_000),
   SECRET_NAME_PREFIX: z
     .string()
@@ -168,6 +174,13 @@ export interface StoreConfig {
   recoveryDays: number;
 }
 
+export interface QueueConfig {
+  url: string | undefined;
+  endpoint: string | undefined;
+  jobsTable: string | undefined;
+  dynamoEndpoint: string | undefined;
+}
+
 export interface ScanConfig {
   thresholdsDays: number[];
   healthCheckConcurrency: number;
@@ -194,6 +207,7 @@ export interface Config {
   /** Keys the audit trail's token fingerprints; undefined leaves them out. */
   fingerprintKey: string | undefined;
   scan: ScanConfig;
+  queue: QueueConfig;
   store: StoreConfig;
   alertChannelId: string | undefined;
   auditChannelId: string | undefined;
@@ -264,6 +278,7 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
     accessContact: e.ACCESS_CONTACT,
     fingerprintKey: e.FINGERPRINT_HMAC_KEY,
     scan: { thresholdsDays: e.EXPIRY_THRESHOLDS_DAYS, healthCheckConcurrency: e.HEALTH_CHECK_CONCURRENCY },
+    queue: { url: e.QUEUE_URL, endpoint: e.AWS_ENDPOINT_URL_SQS, jobsTable: e.JOBS_TABLE, dynamoEndpoint: e.AWS_ENDPOINT_URL_DYNAMODB },
     alertChannelId: e.ALERT_CHANNEL_ID,
     auditChannelId: e.AUDIT_CHANNEL_ID,
     digitalocean: {

@@ -1,12 +1,12 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { WebClient } from '@slack/web-api';
-import { createBotSecretsReader, hasBotSecretIds, logBotSecretsFailure, withBotSecrets } from './bot-secrets.js';
+import { onFirstUse } from './bot-secrets.js';
 import { ConfigError, loadConfig, type Config, type Env } from './config.js';
 import { createDigitalOceanClient } from './digitalocean/client.js';
 import { runExpiryScan, type ScanSummary } from './expiry-scan.js';
-import { createLogger, toBoltLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { createStore } from './store.js';
 import { createSlackAlertSender } from './slack/alerts.js';
+import { backgroundSlackClient } from './slack/job-runner.js';
 
 export type ScanHandler = (event: Pick<ScheduledEvent, 'time'> & Partial<ScheduledEvent>) => Promise<ScanSummary>;
 
@@ -25,24 +25,9 @@ export function createScanHandler(env: Env): ScanHandler {
   }
   const cfg = config;
   const logger = createLogger(cfg.logLevel).child({ component: 'expiry-scan' });
-  if (!hasBotSecretIds(cfg.botSecrets)) return buildScan(cfg, logger);
-
-  // The bot token comes from BOT_SHARED_SECRET_ID, read on the first run (loadConfig never names the
+  // With BOT_SHARED_SECRET_ID the bot token is read on the first run (loadConfig never names the
   // Slack-only secret for the scan): a failed read fails this run, and the next run reads again.
-  const reader = createBotSecretsReader({ ...cfg.botSecrets, region: cfg.store.region, endpoint: cfg.store.endpoint, timeoutMs: cfg.store.timeoutMs });
-  let ready: Promise<ScanHandler> | undefined;
-  return async (event) => {
-    const attempt = (ready ??= reader.read().then((secrets) => buildScan(withBotSecrets(cfg, secrets), logger)));
-    let scan: ScanHandler;
-    try {
-      scan = await attempt;
-    } catch (error) {
-      if (ready === attempt) ready = undefined;
-      logBotSecretsFailure(logger, error);
-      throw new Error('do-creds is not configured; see its logs', { cause: error });
-    }
-    return scan(event);
-  };
+  return onFirstUse(cfg, logger, (c) => buildScan(c, logger));
 }
 
 function buildScan(cfg: Config, logger: Logger): ScanHandler {
@@ -50,12 +35,7 @@ function buildScan(cfg: Config, logger: Logger): ScanHandler {
   const store = createStore(cfg.store, cfg.slack.botToken, 1_000);
   const digitalocean = createDigitalOceanClient(cfg.digitalocean);
   // Not in Slack's 3-second path: ride out rate limits (Retry-After) and retry faults a few times.
-  const slack = new WebClient(cfg.slack.botToken, {
-    slackApiUrl: cfg.slack.apiUrl,
-    logger: toBoltLogger(logger),
-    timeout: 10_000,
-    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
-  });
+  const slack = backgroundSlackClient(cfg.slack, logger);
   const alerts = createSlackAlertSender(slack, logger, cfg.alertChannelId);
 
   return async (event) => {

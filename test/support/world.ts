@@ -5,6 +5,7 @@ import { FULL_ACCESS, type FakeDigitalOcean, type TokenBehaviour } from './fake-
 import type { FakeSecretsManager } from './fake-secrets-manager.js';
 import type { FakeSlack } from './fake-slack.js';
 import type { FakeSpaces } from './fake-spaces.js';
+import { inProcessJobsDone } from '../../src/lib/queue/in-process.js';
 import { closeUpstreams, startUpstreams, upstreamEnv } from './upstreams.js';
 import { fakeBotToken, invoke, loadSlackHandler, type InvokeResult } from './harness.js';
 import {
@@ -81,7 +82,12 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     ...extraEnv,
   };
   const handler = await loadSlackHandler(env);
-  const send = (event: APIGatewayProxyEventV2) => invoke(handler, event);
+  // Work Slack does not wait for runs in-process after the answer: a step is done when it has too.
+  const send = async (event: APIGatewayProxyEventV2) => {
+    const res = await invoke(handler, event);
+    await inProcessJobsDone();
+    return res;
+  };
 
   const world: World = {
     secret,

@@ -14,6 +14,7 @@ import { parseCommand } from '../command.js';
 import type { Config } from '../config.js';
 import type { CredentialStore, StoredSet } from '../credential-set.js';
 import { toBoltLogger, type Logger } from '../logger.js';
+import type { JobQueue } from '../queue/jobs.js';
 import type { ValidationDeps } from '../validation.js';
 import { refusal, type GateDeps } from './access-gate.js';
 import { ROTATE_FROM_ALERT_ACTION } from './alerts.js';
@@ -37,6 +38,8 @@ export interface SlackAppDeps {
   logger: Logger;
   validation: ValidationDeps;
   store: CredentialStore;
+  /** Where work Slack does not wait for goes (confirmations, audit posts). */
+  jobs: JobQueue;
 }
 
 export interface SlackApp {
@@ -44,7 +47,7 @@ export interface SlackApp {
   receiver: AwsLambdaReceiver;
 }
 
-export function createSlackApp({ config, logger, validation, store }: SlackAppDeps): SlackApp {
+export function createSlackApp({ config, logger, validation, store, jobs }: SlackAppDeps): SlackApp {
   const boltLogger = toBoltLogger(logger);
   const receiver = new AwsLambdaReceiver({
     signingSecret: config.slack.signingSecret,
@@ -171,6 +174,7 @@ export function createSlackApp({ config, logger, validation, store }: SlackAppDe
     const refused = await refusal(gate, client, 'write', subject, 'submit credentials');
     if (refused) return ack({ response_action: 'errors', errors: { environment: refused } });
     await handleSubmission(args, {
+      jobs,
       logger,
       validation,
       store,

@@ -6,7 +6,10 @@ import { createLogger, type Logger } from '../logger.js';
 import { createStore } from '../store.js';
 import { createSpacesChecker } from '../spaces.js';
 import type { ValidationDeps } from '../validation.js';
+import { createMemoryLedger } from '../queue/ledger.js';
+import { createJobQueue } from '../queue/queue.js';
 import { createSlackApp } from './app.js';
+import { backgroundSlackClient, runJob } from './job-runner.js';
 import { guardSlackRequest, type LambdaHttpHandler } from './request-guard.js';
 
 /**
@@ -53,7 +56,13 @@ export function createSlackHandler(env: Env): LambdaHttpHandler {
 function buildHandler(config: Config, logger: Logger, validation: ValidationDeps): LambdaHttpHandler {
   const store = createStore(config.store, config.slack.signingSecret, 100);
   logger.info({ event: 'store_selected', store: config.store.kind }, `credentials are stored in ${store.description}`);
-  const { receiver } = createSlackApp({ config, logger, validation, store });
+  // Deployed, jobs go to SQS for the worker; locally they run here once the answer has left.
+  const ledger = createMemoryLedger();
+  const jobClient = backgroundSlackClient(config.slack, logger);
+  const jobs = createJobQueue(config.queue, { region: config.store.region, timeoutMs: config.store.timeoutMs }, (job) =>
+    runJob(job, { client: jobClient, logger, ledger }),
+  );
+  const { receiver } = createSlackApp({ config, logger, validation, store, jobs });
   const boltHandler = receiver.toHandler() as LambdaHttpHandler;
   return guardSlackRequest(boltHandler, { signingSecret: config.slack.signingSecret, logger });
 }

@@ -9,7 +9,7 @@ import { classifySlackError, faultLabel } from './slack-errors.js';
 /** Slack errors meaning the bot cannot post where it tried; a direct message still reaches the person. */
 const NOT_REACHABLE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'user_not_in_channel']);
 
-interface Message {
+export interface Message {
   text: string;
   blocks: KnownBlock[];
 }
@@ -78,7 +78,17 @@ export interface AuditEntry {
 
 /** One structured log line per change, and the same as a message in AUDIT_CHANNEL_ID if set. */
 export async function audit(client: WebClient, logger: Logger, channel: string | undefined, entry: AuditEntry): Promise<void> {
-  // Audit lines are written whatever LOG_LEVEL says (short of silent): they are the trail.
+  logAudit(logger, entry);
+  if (channel === undefined) return;
+  try {
+    await client.chat.postMessage({ channel, ...auditMessage(entry) });
+  } catch (error) {
+    logger.warn({ event: 'audit_post_failed', fault: faultLabel(classifySlackError(error)) }, 'could not post to the audit channel');
+  }
+}
+
+/** The audit log line: written whatever LOG_LEVEL says (short of silent), because it is the trail. */
+export function logAudit(logger: Logger, entry: AuditEntry): void {
   alwaysInfo(logger).info(
     {
       event: 'audit',
@@ -92,13 +102,12 @@ export async function audit(client: WebClient, logger: Logger, channel: string |
     },
     entry.action === 'refused' ? 'access refused' : 'credential set changed',
   );
-  if (channel === undefined) return;
+}
+
+/** The audit-channel message for an entry. */
+export function auditMessage(entry: AuditEntry): Message {
   const text = auditText(entry);
-  try {
-    await client.chat.postMessage({ channel, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
-  } catch (error) {
-    logger.warn({ event: 'audit_post_failed', fault: faultLabel(classifySlackError(error)) }, 'could not post to the audit channel');
-  }
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
 function auditText(entry: AuditEntry): string {

@@ -3,15 +3,19 @@ import type { CredentialStore, NewVersion, SaveOutcome } from '../credential-set
 import { fingerprint, keyedFingerprint } from '../fingerprint.js';
 import type { Logger } from '../logger.js';
 import { validateSubmission, type ValidatedCredentialSet, type ValidationDeps } from '../validation.js';
-import { context, header, section } from './blocks.js';
+import type { KnownBlock, ModalView } from '@slack/types';
+import type { JobQueue } from '../queue/jobs.js';
+import { context, header, plain, section } from './blocks.js';
 import { credentialSummaryBlocks } from './credential-summary.js';
 import { parseModalMetadata, readSubmission, toSlackErrors } from './credentials-modal.js';
-import { audit, tellPrivately } from './notify.js';
+import { auditMessage, logAudit, type AuditEntry } from './notify.js';
 import { storeFaultText } from './store-messages.js';
 
 /** A submitted form: validate, store, close the form, confirm privately, audit. */
 
 export interface SubmissionDeps {
+  /** Confirmations and audit posts go here: Slack's answer never waits for another Slack call. */
+  jobs: JobQueue;
   logger: Logger;
   validation: ValidationDeps;
   store: CredentialStore;
@@ -25,7 +29,7 @@ export interface SubmissionDeps {
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-export async function handleSubmission({ ack, body, view, client }: Args, deps: SubmissionDeps): Promise<void> {
+export async function handleSubmission({ ack, body, view }: Args, deps: SubmissionDeps): Promise<void> {
   const user = body.user.id;
   const metadata = parseModalMetadata(view.private_metadata);
   const result = await validateSubmission(readSubmission(view.state.values), deps.validation);
@@ -42,23 +46,38 @@ export async function handleSubmission({ ack, body, view, client }: Args, deps: 
   const auditEntry = { actor: user, environment: set.environment, fingerprint: fingerprint(set.token), tokenHmac, at: now };
   if (saved.kind !== 'ok') {
     deps.logger.warn({ event: 'store_failed', fault: saved.kind, environment: set.environment, user }, 'could not store the credentials');
-    await ack({ response_action: 'errors', errors: toSlackErrors({ environment: storeFaultText(saved, 'save') }) });
     // A save that may have landed is on the trail either way.
-    if (saved.kind === 'unknown_outcome' && !deps.isRetry) await audit(client, deps.logger, deps.auditChannelId, { action: 'unknown', ...auditEntry });
+    if (saved.kind === 'unknown_outcome' && !deps.isRetry) {
+      await record(deps, { action: 'unknown', ...auditEntry }, `unknown:${view.id}:${fingerprint(set.token)}`);
+    }
+    await ack({ response_action: 'errors', errors: toSlackErrors({ environment: storeFaultText(saved, 'save') }) });
     return;
   }
-  await ack({ response_action: 'clear' });
-  if (deps.isRetry) return;
   const message = confirmation(set, saved, now, deps.store.description);
-  if (saved.outcome === 'unchanged') {
-    await tellPrivately(client, deps.logger, { user, channel: metadata.channelId }, message);
+  // The same submission again (Submit pressed twice): answered in the form itself, nothing sent, nothing audited.
+  if (saved.outcome === 'unchanged' || deps.isRetry) {
+    await ack({ response_action: 'update', view: answerView(message) });
     return;
   }
   const action = saved.outcome === 'created' ? 'save' : saved.outcome === 'restored' ? 'restore' : 'rotate';
-  await Promise.all([
-    tellPrivately(client, deps.logger, { user, channel: metadata.channelId }, message),
-    audit(client, deps.logger, deps.auditChannelId, { action, ...auditEntry }),
-  ]);
+  const told = await deps.jobs.send([{ kind: 'tell', id: `tell:${saved.versionId}`, user, channel: metadata.channelId, message }]);
+  await record(deps, { action, ...auditEntry }, `audit:${saved.versionId}`);
+  // If the queue cannot take the confirmation, the form shows it instead of closing.
+  await ack(told ? { response_action: 'clear' } : { response_action: 'update', view: answerView(message) });
+  if (!told) deps.logger.warn({ event: 'job_enqueue_failed', kind: 'tell', environment: set.environment }, 'confirmation shown in the form instead');
+}
+
+/** The audit log line now; the audit-channel post as a job. */
+async function record(deps: SubmissionDeps, entry: AuditEntry, id: string): Promise<void> {
+  logAudit(deps.logger, entry);
+  if (deps.auditChannelId === undefined) return;
+  const sent = await deps.jobs.send([{ kind: 'audit', id, channel: deps.auditChannelId, message: auditMessage(entry) }]);
+  if (!sent) deps.logger.warn({ event: 'job_enqueue_failed', kind: 'audit' }, 'the audit-channel post could not be queued; the audit log line stands');
+}
+
+/** A message shown in the form itself (a modal takes up to 100 blocks). */
+function answerView(message: { text: string; blocks: KnownBlock[] }): ModalView {
+  return { type: 'modal', title: plain('DigitalOcean credentials'), close: plain('Close'), blocks: message.blocks };
 }
 
 function newVersion(
