@@ -28,12 +28,14 @@ export function statusBlocks(sets: StoredSet[], now: Date, command = '/do-creds'
 function statusLine(set: StoredSet, now: Date): string {
   const m = set.metadata;
   const icon = m.validation === 'revoked' ? ':red_circle:' : expiringSoon(m.expiresAt, now) ? ':large_orange_circle:' : ':large_green_circle:';
+  // The daily check records only changes, so the date is when the state was last seen to change.
+  const since = isoDay(m.validatedAt);
   const check =
-    m.validation === 'revoked' ? '*token no longer works* (revoked or expired)' : m.validation === 'ok' ? 'working' : 'not checked yet';
+    m.validation === 'revoked' ? `*token no longer works* (revoked or expired), since ${since}` : m.validation === 'ok' ? `working since ${since} (checked daily)` : 'not checked yet';
   const submitter = m.submittedBy ? `<@${escapeMrkdwn(m.submittedBy)}>` : 'unknown';
   const lines = [
     `${icon} *${escapeMrkdwn(m.environment)}*: token \`${showFingerprint(m.tokenFingerprint)}\`, ${expiryText(m.expiresAt, now)} · ${tokenAccessText(m.tokenAccess, 300)}`,
-    `Spaces key \`${escapeMrkdwn(m.spacesKeyId)}\` · submitted by ${submitter} on ${isoDay(m.submittedAt)} · last check ${isoDay(m.validatedAt)}: ${check}`,
+    `Spaces key \`${escapeMrkdwn(m.spacesKeyId)}\` · submitted by ${submitter} on ${isoDay(m.submittedAt)} · ${check}`,
   ];
   if (set.damaged.length > 0) {
     lines.push(`:warning: *Description damaged* (${set.damaged.join(', ')} failed do-creds' checks, so they are not used): rotate to repair it.`);
