@@ -278,6 +278,16 @@ describe('the jobs queue', () => {
   });
 });
 
+describe('alarms', () => {
+  it('alarm on a failed scan, a scan missing for 26 hours, and dead-lettered jobs, notifying one topic', () => {
+    const alarm = (name: string) => resource(name).Properties;
+    expect(alarm('ScanFailedAlarm')).toMatchObject({ Namespace: 'do-creds', MetricName: 'ScanFailures', ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarm('ScanMissingAlarm')).toMatchObject({ MetricName: 'ScanCompleted', Period: 3600, EvaluationPeriods: 26, TreatMissingData: 'breaching' });
+    expect(alarm('DeadLetterAlarm')).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' });
+    for (const name of ['ScanFailedAlarm', 'ScanMissingAlarm', 'DeadLetterAlarm']) expect(alarm(name).AlarmActions).toEqual([{ Ref: 'AlarmsTopic' }]);
+  });
+});
+
 describe('deploy/iam.cjs', () => {
   const iam = require(join(repo, 'deploy', 'iam.cjs')) as Record<string, unknown>;
   const withEnv = <T>(env: Record<string, string | undefined>, make: () => T): T => {

@@ -293,6 +293,10 @@ describe('the scan', () => {
     const done = output.lines().filter((l) => l.event === 'expiry_scan_done');
     expect(done).toHaveLength(1);
     expect(done[0]).toMatchObject({ scanned: 2, alertsSent: 2, revokedFound: 1, failures: 0 });
+    // And the same as CloudWatch metrics, in Embedded Metric Format (one log line, no API call).
+    const emf = output.lines().find((l) => typeof l._aws === 'object');
+    expect(emf).toMatchObject({ ScanCompleted: 1, SetsScanned: 2, AlertsSent: 2, RevokedFound: 1, ScanFailures: 0, service: 'expiry-scan' });
+    expect(JSON.stringify(emf?._aws)).toContain('"Namespace":"do-creds"');
   });
 
   it('lets the alert\'s Rotate now button open the rotate form for that environment', async () => {

@@ -3,6 +3,7 @@ import { onFirstUse } from './bot-secrets.js';
 import { ConfigError, loadConfig, type Config, type Env } from './config.js';
 import { createDigitalOceanClient } from './digitalocean/client.js';
 import { runExpiryScan, type ScanSummary } from './expiry-scan.js';
+import { publishScanMetrics } from './scan-metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { createStore } from './store.js';
 import { createSlackAlertSender } from './slack/alerts.js';
@@ -41,7 +42,7 @@ function buildScan(cfg: Config, logger: Logger): ScanHandler {
   return async (event) => {
     const time = event.time ? new Date(event.time) : new Date();
     const now = Number.isNaN(time.getTime()) ? new Date() : time;
-    return runExpiryScan({
+    const summary = await runExpiryScan({
       store,
       digitalocean,
       alerts,
@@ -50,5 +51,7 @@ function buildScan(cfg: Config, logger: Logger): ScanHandler {
       thresholds: cfg.scan.thresholdsDays,
       healthCheckConcurrency: cfg.scan.healthCheckConcurrency,
     });
+    await publishScanMetrics(summary);
+    return summary;
   };
 }
