@@ -138,6 +138,52 @@ describe('with a channel list', () => {
     const elsewhere = text(await commandAs(world, 'setup', OUTSIDER, { channelId: 'C0RANDOM' }));
     expect(elsewhere).toContain(`can only be changed from <#${CHANNEL_ID}>`);
   });
+
+  it('lets nobody act where there is no channel to be in: a direct message or the Home tab', async () => {
+    expect(text(await commandAs(world, 'setup', OUTSIDER, { channelId: 'D0DIRECT' }))).toContain(`can only be changed from <#${CHANNEL_ID}>`);
+    const body = eventCallbackBody({ type: 'app_home_opened', user: OUTSIDER, channel: 'D0HOME', tab: 'home', event_ts: '1.1' });
+    await world.send(signedEvent({ secret: world.secret, body, contentType: 'application/json' }));
+    expect(JSON.stringify(world.slack.accepted('views.publish').at(-1)?.args.view)).toContain(`they can only be seen from <#${CHANNEL_ID}>`);
+  });
+});
+
+describe('with users and a channel list: where there is no channel', () => {
+  let world: World;
+  const home = (user: string) =>
+    world.send(
+      signedEvent({ secret: world.secret, contentType: 'application/json', body: eventCallbackBody({ type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1.1' }) }),
+    );
+  const published = () => JSON.stringify(world.slack.accepted('views.publish').at(-1)?.args.view);
+  beforeAll(async () => {
+    world = await startWorld({ ALLOWED_USER_IDS: USER_ID, ALLOWED_CHANNEL_IDS: CHANNEL_ID, VIEWER_USER_IDS: 'U0VIEWER' });
+  });
+  afterEach(() => world.slack.reset());
+  afterAll(() => world.close());
+
+  it('shows the Home tab to a listed writer and a listed viewer, and to nobody else', async () => {
+    await home(USER_ID);
+    expect(published()).toContain('No DigitalOcean credentials are stored yet');
+    await home('U0VIEWER');
+    expect(published()).toContain('No DigitalOcean credentials are stored yet');
+    await home(OUTSIDER);
+    expect(published()).toContain('Sorry, you cannot see');
+  });
+
+  it('lets a listed writer rotate from an alert in a direct message, but nobody unlisted', async () => {
+    const click = (userId: string) =>
+      world.send(signedEvent({ secret: world.secret, body: interactionBody(blockActionPayload({ actionId: 'rotate_from_alert', value: 'prod', responseUrl: world.slack.responseUrl('dm'), userId, channelId: 'D0ALERTDM' })) }));
+    await click(USER_ID);
+    expect(world.slack.accepted('views.open')).toHaveLength(1);
+    world.slack.reset();
+    await click(OUTSIDER);
+    expect(world.slack.callsTo('views.open')).toHaveLength(0);
+    expect(JSON.stringify(world.slack.responses.at(-1)?.body)).toContain('you are not among the people allowed');
+  });
+
+  it('still refuses a listed writer in a channel the list does not name', async () => {
+    expect(text(await commandAs(world, 'setup', USER_ID, { channelId: 'C0RANDOM' }))).toContain(`can only be changed from <#${CHANNEL_ID}>`);
+    expect(text(await commandAs(world, 'setup', USER_ID, { channelId: 'D0DIRECT' }))).toContain('open_credentials_modal');
+  });
 });
 
 describe('the access policy', () => {
@@ -165,6 +211,25 @@ describe('the access policy', () => {
   it('says membership is unknown, not refused outright, when Slack cannot be asked', async () => {
     const policy = createAccessPolicy(base, () => Promise.reject(new Error('down')));
     expect(await policy.canWrite(subject)).toEqual({ allowed: false, reason: 'membership_unknown' });
+  });
+
+  it('applies a channel list in channels only: with no channel or from a DM, the user lists decide', async () => {
+    const lists = { ...base, writers: { userIds: ['U1'], usergroupIds: [], channelIds: ['C1'] }, viewers: { userIds: ['U2'], usergroupIds: [], channelIds: [] } };
+    const policy = createAccessPolicy(lists, () => Promise.resolve([]));
+    expect(await policy.canWrite({ ...subject, channelId: undefined })).toEqual({ allowed: true });
+    expect(await policy.canWrite({ ...subject, channelId: 'D0DM' })).toEqual({ allowed: true });
+    expect(await policy.canWrite({ ...subject, channelId: 'C2' })).toEqual({ allowed: false, reason: 'wrong_channel' });
+    expect(await policy.canWrite({ ...subject, userId: 'U9', channelId: undefined })).toEqual({ allowed: false, reason: 'not_listed' });
+    expect(await policy.canRead({ ...subject, userId: 'U2', channelId: undefined })).toEqual({ allowed: true });
+  });
+
+  it('lets a channel-only list allow nobody where there is no channel, unless it names that DM', async () => {
+    const lists = { ...base, writers: { userIds: [], usergroupIds: [], channelIds: ['C1', 'D0NAMED'] } };
+    const policy = createAccessPolicy(lists, () => Promise.resolve([]));
+    expect(await policy.canWrite({ ...subject, channelId: undefined })).toEqual({ allowed: false, reason: 'wrong_channel' });
+    expect(await policy.canWrite({ ...subject, channelId: 'D0DM' })).toEqual({ allowed: false, reason: 'wrong_channel' });
+    expect(await policy.canWrite({ ...subject, channelId: 'D0NAMED' })).toEqual({ allowed: true });
+    expect(await policy.canWrite({ ...subject, channelId: 'C1' })).toEqual({ allowed: true });
   });
 
   it('refuses another enterprise', async () => {

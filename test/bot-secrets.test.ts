@@ -241,6 +241,9 @@ describe('the expiry scan with BOT_SHARED_SECRET_ID', () => {
     const token = fakeDoToken();
     const { accessKey, secretKey } = fakeSpacesKey();
     up.digitalocean.setToken(token, { scopes: FULL_ACCESS });
+    // The alert channel has the bot in it, and the submitter is in the workspace.
+    up.slack.join('C0PLATFORM');
+    up.slack.addUser('U0SUBMITTER');
     up.secretsManager.seed(
       `do-creds/${env}`,
       JSON.stringify({ do_token: token, do_access_key: accessKey, do_secret_key: secretKey, spaces_region: 'nyc3', spaces_endpoint: up.spaces.url }),

@@ -89,6 +89,7 @@ describe.skipIf(!moto.ok)('the SQS queue and the worker, against moto', () => {
     expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m1', 'm2']);
     // Released: the redelivery does the work once Slack takes it.
     world.slack.reset();
+    world.slack.join('C0GONE');
     expect(await worker(sqsEvent([{ id: 'm1', body: JSON.stringify(audit) }]))).toEqual({ batchItemFailures: [] });
     expect(world.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0GONE')).toHaveLength(1);
   });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN_GUIDE_URL } from '../src/lib/slack/alerts.js';
 import { startFakeSlack, type FakeSlack } from './support/fake-slack.js';
 import { captureOutput, fakeBotToken, invoke, loadSlackHandler } from './support/harness.js';
 import {
@@ -101,7 +102,9 @@ describe('the Submit credentials button', () => {
     const [open] = slack.callsTo('views.open');
     expect(open).toBeDefined();
     expect(open?.authorization).toBe(`Bearer ${botToken}`);
-    expect(String(open?.args.trigger_id)).toMatch(/^trigger-/);
+    // The trigger id Slack issued with the click, in Slack's shape.
+    expect(String(open?.args.trigger_id)).toMatch(/^\d+\.\d+\.[0-9a-f]+$/);
+    expect(open?.refused).toBeUndefined();
     const view = open?.args.view as { callback_id: string; private_metadata: string; blocks: { block_id?: string }[] };
     expect(view.callback_id).toBe('credentials_submit');
     expect(JSON.parse(view.private_metadata)).toEqual({ channelId: CHANNEL_ID, mode: 'setup' });
@@ -152,6 +155,27 @@ describe('the Submit credentials button', () => {
   });
 });
 
+describe('link buttons', () => {
+  it('acknowledges the click on the alert\'s token guide button, which Slack posts although the button opens a URL', async () => {
+    const click = blockActionPayload({ actionId: 'open_token_guide', url: TOKEN_GUIDE_URL, responseUrl: slack.responseUrl('guide') });
+    const res = await invoke(handler, signedEvent({ secret, body: interactionBody(click) }));
+    // 200 within Slack's 3 seconds, or Slack shows a warning icon beside the button.
+    expect(res.statusCode).toBe(200);
+    expect(slack.calls).toHaveLength(0);
+    expect(slack.responses).toHaveLength(0);
+  });
+
+  it('acknowledges any link button, whatever its action id', async () => {
+    const click = blockActionPayload({ actionId: 'some_future_link', url: 'https://docs.example/x', responseUrl: slack.responseUrl('link') });
+    expect((await invoke(handler, signedEvent({ secret, body: interactionBody(click) }))).statusCode).toBe(200);
+  });
+
+  it('still answers 404 to a button no listener knows that is not a link', async () => {
+    const click = blockActionPayload({ actionId: 'no_such_action', responseUrl: slack.responseUrl('x') });
+    expect((await invoke(handler, signedEvent({ secret, body: interactionBody(click) }))).statusCode).toBe(404);
+  });
+});
+
 describe('request integrity', () => {
   it('refuses a forged signature with 401 and calls nothing', async () => {
     const res = await command('setup', { signature: 'v0=' + 'a'.repeat(64) });
@@ -185,6 +209,20 @@ describe('request integrity', () => {
     const body = new URLSearchParams({ ssl_check: '1', token: 'x' }).toString();
     const res = await invoke(handler, signedEvent({ secret, body }));
     expect(res.statusCode).toBe(200);
+  });
+
+  it('answers an unsigned ssl_check with 200 and an empty body before checking signatures, as Bolt does, and does nothing', async () => {
+    const body = new URLSearchParams({ ssl_check: '1', token: 'x' }).toString();
+    const event = signedEvent({ secret, body, headers: { 'x-slack-signature': '', 'x-slack-request-timestamp': '' } });
+    delete event.headers['x-slack-signature'];
+    delete event.headers['x-slack-request-timestamp'];
+    const res = await invoke(handler, event);
+    expect(res).toMatchObject({ statusCode: 200, body: '' });
+    expect(slack.calls).toHaveLength(0);
+    // Anything else unsigned is still refused.
+    const command = signedEvent({ secret, body: slashCommandBody({ text: 'setup' }) });
+    delete command.headers['x-slack-signature'];
+    expect((await invoke(handler, command)).statusCode).toBe(401);
   });
 
   it('answers the Events API url_verification challenge', async () => {

@@ -4,6 +4,11 @@
  * from one of those channels. Reading (status, terraform, the Home tab) is for writers and anyone
  * the VIEWER_* lists name. With no list at all nobody may write, except in development mode.
  * Requests from another workspace than SLACK_TEAM_ID / SLACK_ENTERPRISE_ID are always refused.
+ *
+ * A channel list rules channels only. Where there is no channel to check (the Home tab) or the
+ * person acts from a direct message (the bot's DM, where alerts may land), the person must be named
+ * by the lists' users or user groups: a listed person may act there, and where a list names only
+ * channels, nobody may.
  */
 
 export interface AccessLists {
@@ -67,7 +72,8 @@ export function createAccessPolicy(config: AccessConfig, groupMembers: GroupMemb
     const hasWho = lists.userIds.length > 0 || lists.usergroupIds.length > 0;
     if (!hasWho && lists.channelIds.length === 0) return { allowed: false, reason: 'nobody_configured' };
     if (lists.channelIds.length > 0 && !(subject.channelId !== undefined && lists.channelIds.includes(subject.channelId))) {
-      return { allowed: false, reason: 'wrong_channel' };
+      // From another channel: refused. With no channel (Home tab) or from a DM: only the user lists can allow.
+      if (inChannel(subject.channelId) !== undefined || !hasWho) return { allowed: false, reason: 'wrong_channel' };
     }
     if (!hasWho || lists.userIds.includes(subject.userId)) return { allowed: true };
     const member = await inGroups(subject.userId, lists.usergroupIds);
@@ -97,4 +103,12 @@ export function createAccessPolicy(config: AccessConfig, groupMembers: GroupMemb
       return read.allowed ? read : write;
     },
   };
+}
+
+/**
+ * The channel a request comes from, when it is one: undefined for the Home tab (no channel) and for
+ * direct messages (ids starting with D), which no channel list can name.
+ */
+export function inChannel(channelId: string | undefined): string | undefined {
+  return channelId === undefined || channelId.startsWith('D') ? undefined : channelId;
 }

@@ -255,7 +255,8 @@ function lifetimeProblem(
     const why = expiry.source === 'digitalocean' ? 'DigitalOcean says this token never expires' : 'The form says this token never expires';
     return { field, message: `${env} only accepts tokens ${limit}. ${why}: generate one with an expiration.` };
   }
-  const days = daysLeft(expiry.expiresAt, expiry.createdAt ?? now);
+  // From creation: the exact lifetime (a calendar-day count would add a day when made late in a UTC day).
+  const days = expiry.createdAt ? Math.round((expiry.expiresAt.getTime() - expiry.createdAt.getTime()) / 86_400_000) : daysLeft(expiry.expiresAt, now);
   if (rules.maxLifetimeDays !== undefined && days > rules.maxLifetimeDays) {
     const since = expiry.createdAt ? `was made to live ${days} days (until ${isoDay(expiry.expiresAt)})` : `expires on ${isoDay(expiry.expiresAt)}, in ${days} days`;
     return { field, message: `${env} only accepts tokens ${limit}; this one ${since}. Generate one with a shorter expiration.` };

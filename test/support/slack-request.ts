@@ -43,6 +43,17 @@ export function signedEvent(o: SignedEventOptions): APIGatewayProxyEventV2 {
   );
 }
 
+let minted = 0;
+
+/**
+ * A trigger id of Slack's shape ("132456.7890123.abcdef"), unique in this process. Slack issues one
+ * with each payload; the fake Slack learns it when the harness delivers the payload (see `invoke`).
+ */
+export function newTriggerId(): string {
+  minted += 1;
+  return `${Math.floor(Date.now() / 1000)}.${minted}.${randomBytes(8).toString('hex')}`;
+}
+
 export const TEAM_ID = 'T0TESTTEAM';
 export const USER_ID = 'U0TESTUSER';
 export const CHANNEL_ID = 'C0TESTCHAN';
@@ -70,7 +81,7 @@ export function slashCommandBody(o: SlashCommandOptions): string {
     api_app_id: 'A0TESTAPP',
     is_enterprise_install: 'false',
     response_url: o.responseUrl ?? 'https://hooks.slack.invalid/commands/T0/1/x',
-    trigger_id: o.triggerId ?? `trigger-${Date.now()}`,
+    trigger_id: o.triggerId ?? newTriggerId(),
   }).toString();
 }
 
@@ -82,6 +93,8 @@ export function interactionBody(payload: object): string {
 export interface BlockActionOptions {
   actionId: string;
   value?: string;
+  /** A link button: Slack still posts the click, with the button's url. */
+  url?: string;
   responseUrl: string;
   triggerId?: string;
   userId?: string;
@@ -96,7 +109,7 @@ export function blockActionPayload(o: BlockActionOptions): object {
     api_app_id: 'A0TESTAPP',
     token: 'deprecated-verification-token',
     container: { type: 'message', message_ts: '1700000000.000100', channel_id: channelId, is_ephemeral: true },
-    trigger_id: o.triggerId ?? `trigger-${Date.now()}`,
+    trigger_id: o.triggerId ?? newTriggerId(),
     team: { id: TEAM_ID, domain: 'test-team' },
     enterprise: null,
     is_enterprise_install: false,
@@ -108,6 +121,7 @@ export function blockActionPayload(o: BlockActionOptions): object {
         block_id: 'actions',
         text: { type: 'plain_text', text: 'Submit credentials', emoji: true },
         value: o.value,
+        ...(o.url === undefined ? {} : { url: o.url }),
         style: 'primary',
         type: 'button',
         action_ts: '1700000000.000200',
@@ -131,7 +145,7 @@ export function viewSubmissionPayload(o: ViewSubmissionOptions): object {
     user: { id: o.userId ?? USER_ID, username: 'tester', name: 'tester', team_id: TEAM_ID },
     api_app_id: 'A0TESTAPP',
     token: 'deprecated-verification-token',
-    trigger_id: `trigger-${Date.now()}`,
+    trigger_id: newTriggerId(),
     view: {
       id: 'V0TESTVIEW',
       team_id: TEAM_ID,

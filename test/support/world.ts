@@ -81,6 +81,8 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     ALLOWED_USER_IDS: USER_ID,
     ...extraEnv,
   };
+  // The operator invites the bot to the channels do-creds is configured to post in.
+  slack.join(...[extraEnv.ALERT_CHANNEL_ID, extraEnv.AUDIT_CHANNEL_ID].filter((c): c is string => c !== undefined && c !== ''));
   const handler = await loadSlackHandler(env);
   // Work Slack does not wait for runs in-process after the answer: a step is done when it has too.
   const send = async (event: APIGatewayProxyEventV2) => {
@@ -99,7 +101,7 @@ export async function startWorld(extraEnv: Record<string, string | undefined> = 
     secretsManager,
     handler,
     send,
-    command: (text) => send(signedEvent({ secret, body: slashCommandBody({ text }) })),
+    command: (text) => send(signedEvent({ secret, body: slashCommandBody({ text, responseUrl: slack.responseUrl('command') }) })),
     async openModal() {
       const before = slack.callsTo('views.open').length;
       await send(signedEvent({ secret, body: interactionBody(blockActionPayload({ actionId: 'open_credentials_modal', responseUrl: slack.responseUrl() })) }));

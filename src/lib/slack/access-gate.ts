@@ -1,8 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import type { AccessLists, AccessPolicy, Refusal, Subject } from '../access.js';
 import type { Logger } from '../logger.js';
+import type { JobQueue } from '../queue/jobs.js';
+import { auditLater } from './audit-job.js';
 import { escapeMrkdwn } from './blocks.js';
-import { audit } from './notify.js';
 
 /** Access checks as listeners use them: a polite refusal text, logged and audited, or nothing. */
 
@@ -12,6 +13,8 @@ export interface GateDeps {
   contact: string | undefined;
   logger: Logger;
   auditChannelId: string | undefined;
+  /** Where the audit-channel post of a refusal goes (retried past rate limits). */
+  jobs: JobQueue;
   now: () => Date;
 }
 
@@ -20,7 +23,7 @@ export type Need = 'write' | 'read';
 /** undefined when allowed; otherwise the message for the person. */
 export async function refusal(
   deps: GateDeps,
-  client: WebClient,
+  _client: WebClient,
   need: Need,
   subject: Subject,
   attempted: string,
@@ -28,7 +31,7 @@ export async function refusal(
   const decision = need === 'write' ? await deps.policy.canWrite(subject) : await deps.policy.canRead(subject);
   if (decision.allowed) return undefined;
   deps.logger.warn({ event: 'access_refused', user: subject.userId, team: subject.teamId, attempted, reason: decision.reason }, 'access refused');
-  await audit(client, deps.logger, deps.auditChannelId, {
+  await auditLater(deps.jobs, deps.logger, deps.auditChannelId, {
     action: 'refused',
     actor: subject.userId,
     environment: undefined,
@@ -44,7 +47,7 @@ function refusalText(reason: Refusal, need: Need, deps: GateDeps): string {
   const why: Record<Refusal, string> = {
     other_workspace: 'do-creds only serves the workspace it was installed for.',
     not_listed: `you are not among the people allowed to ${what}.`,
-    wrong_channel: `credentials can only be changed from ${deps.writers.channelIds.map((c) => `<#${c}>`).join(', ')}.`,
+    wrong_channel: `${need === 'write' ? 'credentials can only be changed' : 'they can only be seen'} from ${deps.writers.channelIds.map((c) => `<#${c}>`).join(', ')}.`,
     nobody_configured: 'nobody has been given access yet.',
     membership_unknown: 'I could not check your user group membership just now. Please try again in a minute.',
   };

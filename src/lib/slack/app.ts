@@ -7,23 +7,34 @@ import {
   type SlashCommand,
   type ViewSubmitAction,
 } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { createAccessPolicy, type Subject } from '../access.js';
 import { looksLikeCredential } from '../credential-input.js';
 import { parseCommand } from '../command.js';
 import type { Config } from '../config.js';
-import type { CredentialStore, StoredSet } from '../credential-set.js';
+import type { CredentialStore } from '../credential-set.js';
 import { toBoltLogger, type Logger } from '../logger.js';
 import type { JobQueue } from '../queue/jobs.js';
 import type { ValidationDeps } from '../validation.js';
 import { refusal, type GateDeps } from './access-gate.js';
 import { ROTATE_FROM_ALERT_ACTION } from './alerts.js';
 import { ephemeral, section, type EphemeralMessage } from './blocks.js';
-import { credentialsModal, MODAL_CALLBACK_ID, parseModalMetadata, type ModalMetadata, type ModalPrefill } from './credentials-modal.js';
+import { credentialsModal, MODAL_CALLBACK_ID, toSlackErrors, noticeModal, parseModalMetadata, type ModalMetadata, type ModalPrefill } from './credentials-modal.js';
 import { GUIDE_FALLBACK_TEXT, guideBlocks, OPEN_MODAL_ACTION } from './guide.js';
 import { helpMessage } from './help.js';
-import { DELETE_ACTION, deleteConfirmation, deleteSet, lookUpEnvironment, statusMessage, terraformMessage, type ManageDeps } from './manage.js';
-import { audit } from './notify.js';
+import {
+  DELETE_ACTION,
+  deleteConfirmation,
+  deleteSet,
+  environmentArgument,
+  lookUpEnvironment,
+  notStoredText,
+  statusMessage,
+  terraformMessage,
+  type ManageDeps,
+} from './manage.js';
+import { auditLater } from './audit-job.js';
 import { classifySlackError, faultLabel, type SlackFault } from './slack-errors.js';
 import { statusBlocks } from './status-view.js';
 import { storeFaultText } from './store-messages.js';
@@ -32,6 +43,8 @@ import { handleSubmission } from './submission.js';
 
 /** Time from a request's arrival until saving must stop, leaving room for the answer. */
 const SUBMISSION_DEADLINE_MS = 2_400;
+/** Time from a request's arrival until a lookup Slack waits for (the set to rotate) must stop. */
+const LOOKUP_DEADLINE_MS = 2_400;
 
 export interface SlackAppDeps {
   config: Config;
@@ -75,16 +88,18 @@ export function createSlackApp({ config, logger, validation, store, jobs }: Slac
     const res = await app.client.usergroups.users.list({ token: config.slack.botToken, usergroup });
     return res.users ?? [];
   });
+  const rotate: RotateDeps = { store, logger };
   const gate: GateDeps = {
     policy,
     writers: config.access.writers,
     contact: config.accessContact,
     logger,
     auditChannelId: config.auditChannelId,
+    jobs,
     now: validation.now,
   };
 
-  app.command(/.*/, async ({ command, ack, client, respond }) => {
+  app.command(/.*/, async ({ command, ack, client, respond, context }) => {
     const parsed = parseCommand(command.text);
     const name = command.command;
     // A credential pasted into the command is never repeated back, whatever the subcommand.
@@ -114,10 +129,11 @@ export function createSlackApp({ config, logger, validation, store, jobs }: Slac
         return ack(found.kind === 'answer' ? found.message : deleteConfirmation(found.set, config.store.recoveryDays));
       }
       case 'rotate': {
-        const found = await lookUpEnvironment(manage, name, 'rotate', arg);
-        if (found.kind === 'answer') return ack(found.message);
+        const named = environmentArgument(name, 'rotate', arg);
+        if (named.kind === 'answer') return ack(named.message);
         await ack();
-        await openRotateModal(client, respond, command.trigger_id, command.channel_id, found.set, logger);
+        // The form opens before the stored set is looked up: the trigger id lasts 3 seconds.
+        await openRotateForm(rotate, { client, respond, triggerId: command.trigger_id, channelId: command.channel_id, environment: named.environment, command: name, deadline: deadlineOf(context) });
         return;
       }
     }
@@ -131,14 +147,20 @@ export function createSlackApp({ config, logger, validation, store, jobs }: Slac
     await openCredentialsModal(client, respond, body.trigger_id, { channelId: subject.channelId, mode: 'setup' }, logger);
   });
 
-  app.action<BlockAction<ButtonAction>>(ROTATE_FROM_ALERT_ACTION, async ({ ack, body, action, client, respond }) => {
+  app.action<BlockAction<ButtonAction>>(ROTATE_FROM_ALERT_ACTION, async ({ ack, body, action, client, respond, context }) => {
     await ack();
     const subject = actionSubject(body);
     const refused = await refusal(gate, client, 'write', subject, 'rotate from an alert');
     if (refused) return respondSafely(respond, { ...ephemeral(refused), replace_original: false }, logger);
-    const found = await lookUpEnvironment(manage, '/do-creds', 'rotate', action.value);
-    if (found.kind === 'answer') return respondSafely(respond, { ...found.message, replace_original: false }, logger);
-    await openRotateModal(client, respond, body.trigger_id, subject.channelId ?? found.set.metadata.alertChannel, found.set, logger);
+    const named = environmentArgument('/do-creds', 'rotate', action.value);
+    if (named.kind === 'answer') return respondSafely(respond, { ...named.message, replace_original: false }, logger);
+    await openRotateForm(rotate, { client, respond, triggerId: body.trigger_id, channelId: subject.channelId, environment: named.environment, command: '/do-creds', deadline: deadlineOf(context) });
+  });
+
+  // Slack POSTs block_actions for a button with a url too, and shows a warning icon unless it is
+  // acknowledged: every link button (the alert's token guide, for one) is acked and nothing more.
+  app.action<BlockAction>(/.*/, async ({ ack, action }) => {
+    if (isLinkButton(action)) await ack();
   });
 
   app.action<BlockAction<ButtonAction>>(DELETE_ACTION, async ({ ack, body, action, client, respond }) => {
@@ -151,7 +173,7 @@ export function createSlackApp({ config, logger, validation, store, jobs }: Slac
     await respondSafely(respond, { ...message, replace_original: true }, logger);
     if (deleted) {
       const m = found.kind === 'ok' ? found.set?.metadata : undefined;
-      await audit(client, logger, config.auditChannelId, {
+      await auditLater(jobs, logger, config.auditChannelId, {
         action: 'delete',
         actor: body.user.id,
         environment: env,
@@ -172,7 +194,8 @@ export function createSlackApp({ config, logger, validation, store, jobs }: Slac
     };
     // Checked again here: the form may have been opened before access changed.
     const refused = await refusal(gate, client, 'write', subject, 'submit credentials');
-    if (refused) return ack({ response_action: 'errors', errors: { environment: refused } });
+    // Field errors are plain text: the refusal's mentions become plain words.
+    if (refused) return ack({ response_action: 'errors', errors: toSlackErrors({ environment: refused }) });
     await handleSubmission(args, {
       jobs,
       logger,
@@ -241,12 +264,59 @@ function actionSubject(body: BlockAction): Subject {
   };
 }
 
-function openRotateModal(client: WebClient, respond: RespondFn, triggerId: string, channelId: string | undefined, set: StoredSet, logger: Logger) {
-  const m = set.metadata;
-  const prefill: ModalPrefill = { environment: m.environment, region: m.spacesRegion, bucket: m.spacesBucket };
-  return openCredentialsModal(client, respond, triggerId, { channelId, mode: 'rotate' }, logger, prefill);
+/** When work that Slack waits for must stop: LOOKUP_DEADLINE_MS after the request arrived. */
+function deadlineOf(context: Record<string, unknown>): number {
+  const at = Number(context.receivedAt);
+  return (Number.isFinite(at) ? at : Date.now()) + LOOKUP_DEADLINE_MS;
 }
 
+interface RotateDeps {
+  store: CredentialStore;
+  logger: Logger;
+}
+
+interface RotateRequest {
+  client: WebClient;
+  respond: RespondFn;
+  triggerId: string;
+  channelId: string | undefined;
+  environment: string;
+  command: string;
+  deadline: number;
+}
+
+/**
+ * Opens the rotation form for `environment` at once (the trigger id lasts 3 seconds, and reading the
+ * stored set may be slow), then looks the set up and updates the open form: with its region and bucket
+ * when found, with a note when it cannot be read in time, or with "nothing stored" when there is none.
+ */
+async function openRotateForm(deps: RotateDeps, r: RotateRequest): Promise<void> {
+  const metadata: ModalMetadata = { channelId: r.channelId, mode: 'rotate' };
+  const first: ModalPrefill = { environment: r.environment, region: undefined, bucket: undefined };
+  const opened = await openCredentialsModal(r.client, r.respond, r.triggerId, metadata, deps.logger, first);
+  if (opened === undefined) return;
+  const left = r.deadline - Date.now();
+  const found = left > 50 ? await deps.store.describe(r.environment, AbortSignal.timeout(left)) : ({ kind: 'unavailable' } as const);
+  let view: ModalView;
+  if (found.kind !== 'ok') {
+    deps.logger.warn({ event: 'rotate_lookup_failed', fault: found.kind, environment: r.environment }, 'could not read the set to rotate');
+    view = credentialsModal(metadata, first, `${storeFaultText(found, 'read')} Fill in the Spaces region and bucket yourself, or close this form and try again.`);
+  } else if (found.set === undefined) {
+    view = noticeModal(notStoredText(r.command, r.environment));
+  } else {
+    const m = found.set.metadata;
+    // Alerts sent to a person directly carry the set's own channel for the next ones.
+    view = credentialsModal({ ...metadata, channelId: r.channelId ?? m.alertChannel }, { environment: m.environment, region: m.spacesRegion, bucket: m.spacesBucket });
+  }
+  try {
+    await r.client.views.update({ view_id: opened.id, ...(opened.hash ? { hash: opened.hash } : {}), view });
+  } catch (error) {
+    // hash_conflict: the person already changed or submitted the form; it is theirs now.
+    deps.logger.warn({ event: 'views_update_failed', fault: faultLabel(classifySlackError(error)) }, 'could not update the rotation form');
+  }
+}
+
+/** Opens the form; the opened view's id and hash, or undefined after telling the person it could not open. */
 async function openCredentialsModal(
   client: WebClient,
   respond: RespondFn,
@@ -254,14 +324,21 @@ async function openCredentialsModal(
   metadata: ModalMetadata,
   logger: Logger,
   prefill?: ModalPrefill,
-): Promise<void> {
+): Promise<{ id: string; hash: string | undefined } | undefined> {
   try {
-    await client.views.open({ trigger_id: triggerId, view: credentialsModal(metadata, prefill) });
+    const res = await client.views.open({ trigger_id: triggerId, view: credentialsModal(metadata, prefill) });
+    return { id: res.view?.id ?? '', hash: res.view?.hash };
   } catch (error) {
     const fault = classifySlackError(error);
     logger.warn({ event: 'views_open_failed', fault: faultLabel(fault) }, 'could not open the form');
     await respondSafely(respond, { ...ephemeral(openFailureText(fault)), replace_original: false }, logger);
+    return undefined;
   }
+}
+
+/** A block action from a link button (one with a url), which needs nothing but its acknowledgement. */
+function isLinkButton(action: BlockAction['actions'][number]): boolean {
+  return action.type === 'button' && typeof action.url === 'string';
 }
 
 function openFailureText(fault: SlackFault): string {

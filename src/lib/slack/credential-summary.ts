@@ -4,7 +4,11 @@ import { fingerprint, showFingerprint } from '../fingerprint.js';
 import { groupByResource } from '../digitalocean/catalogue.js';
 import type { ScopeReport, TokenAccess } from '../digitalocean/scopes.js';
 import type { ValidatedCredentialSet } from '../validation.js';
-import { context, escapeMrkdwn, section } from './blocks.js';
+import { context, escapeMrkdwn, namedList, section } from './blocks.js';
+
+/** Scopes named in a list before "and N more". */
+const MAX_SCOPES_SHOWN = 12;
+const code = (s: string) => `\`${s}\``;
 
 /** A checked credential set as people see it: fingerprints and facts, never a secret. */
 export function credentialSummaryBlocks(set: ValidatedCredentialSet, now: Date): KnownBlock[] {
@@ -73,10 +77,10 @@ export function scopeReportText(environment: string, report: ScopeReport): strin
   const source =
     report.source === 'token_info' ? 'from the scopes DigitalOcean lists for the token' : report.source === 'probes' ? 'checked with read-only calls' : 'not checked';
   const lines = [`*Scopes ${environment} requires* (${source}): ${report.granted.length} of ${report.required.length} held.`];
-  if (report.missing.length > 0) lines.push(`:x: Missing: ${report.missing.map((s) => `\`${s}\``).join(', ')}`);
+  if (report.missing.length > 0) lines.push(`:x: Missing: ${namedList(report.missing, MAX_SCOPES_SHOWN, code)}`);
   if (report.unverified.length > 0) {
     lines.push(
-      `:grey_question: Not confirmed (without DigitalOcean's token info, write scopes cannot be tested without changing the account, and read probes are limited): ${report.unverified.map((s) => `\`${s}\``).join(', ')}`,
+      `:grey_question: Not confirmed (without DigitalOcean's token info, write scopes cannot be tested without changing the account, and read probes are limited): ${namedList(report.unverified, MAX_SCOPES_SHOWN, code)}`,
     );
   }
   return lines.join('\n');

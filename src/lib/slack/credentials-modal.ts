@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Field, FieldErrors, RawSubmission } from '../credential-input.js';
 import { EXPIRY_CHOICES } from '../expiry.js';
 import { SPACES_REGIONS } from '../regions.js';
-import { context, header, plain } from './blocks.js';
+import { context, header, plain, plainSentence, section } from './blocks.js';
 
 /** The private modal in which a person submits a credential set. */
 
@@ -47,16 +47,26 @@ export interface ModalPrefill {
   bucket: string | undefined;
 }
 
-export function credentialsModal(metadata: ModalMetadata, prefill?: ModalPrefill): ModalView {
+/** The form's title: Block Kit allows 24 characters. */
+const TITLE = 'DigitalOcean credentials';
+
+/** A modal that only says something (no input, so no submit): what a form turned into when it cannot be used. */
+export function noticeModal(mrkdwn: string): ModalView {
+  return { type: 'modal', title: plain(TITLE), close: plain('Close'), blocks: [section(mrkdwn)] };
+}
+
+/** The form; `note` (mrkdwn) is shown at its top, e.g. why the rotation's region could not be filled in. */
+export function credentialsModal(metadata: ModalMetadata, prefill?: ModalPrefill, note?: string): ModalView {
   const rotating = prefill !== undefined;
   return {
     type: 'modal',
     callback_id: MODAL_CALLBACK_ID,
-    title: plain('DigitalOcean credentials'),
+    title: plain(TITLE),
     submit: plain('Check and save'),
     close: plain('Cancel'),
     private_metadata: JSON.stringify(metadata),
     blocks: [
+      ...(note ? [context(`:warning: ${note}`)] : []),
       ...(rotating
         ? [context(`Rotating \`${prefill.environment}\`: paste the new token and Spaces key. The current version stays available as the previous one.`)]
         : []),
@@ -186,7 +196,10 @@ export function readSubmission(state: ViewState): RawSubmission {
   return out;
 }
 
-/** Field errors keyed by block id, as `response_action: "errors"` wants them. */
+/**
+ * Field errors keyed by block id, as `response_action: "errors"` wants them, as plain sentences:
+ * Slack shows a field error as plain text, so mrkdwn (backticks, mentions, links) would show as typed.
+ */
 export function toSlackErrors(errors: FieldErrors): Record<string, string> {
-  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [FIELD[field as Field], message]));
+  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [FIELD[field as Field], plainSentence(message)]));
 }

@@ -6,6 +6,7 @@ import { isSpacesRegion, spacesEndpoint } from '../regions.js';
 import { showFingerprint } from '../fingerprint.js';
 import { backendEnvSnippet, backendSnippet, providerSnippet, SnippetParamError, type SnippetParams } from '../terraform-snippet.js';
 import { context, ephemeral, escapeMrkdwn, header, plain, section, type EphemeralMessage } from './blocks.js';
+import { fit, LIMITS } from './limits.js';
 import { statusBlocks } from './status-view.js';
 import { storeFaultText } from './store-messages.js';
 
@@ -28,8 +29,8 @@ export async function statusMessage(deps: ManageDeps, command: string): Promise<
 
 export type Lookup = { kind: 'found'; set: StoredSet } | { kind: 'answer'; message: EphemeralMessage };
 
-/** Finds the set an argument names, or the answer to give instead (no argument, bad name, none stored). */
-export async function lookUpEnvironment(deps: ManageDeps, command: string, sub: string, arg: string | undefined): Promise<Lookup> {
+/** The environment an argument names, or the answer to give instead (no argument, bad name); no network call. */
+export function environmentArgument(command: string, sub: string, arg: string | undefined): { kind: 'environment'; environment: string } | { kind: 'answer'; message: EphemeralMessage } {
   if (arg === undefined) {
     return { kind: 'answer', message: ephemeral(`Which environment? Use \`${command} ${sub} <environment>\`, e.g. \`${command} ${sub} prod\`. \`${command} status\` lists them.`) };
   }
@@ -37,14 +38,22 @@ export async function lookUpEnvironment(deps: ManageDeps, command: string, sub: 
   if (environmentProblem(env) !== undefined) {
     return { kind: 'answer', message: ephemeral(`\`${escapeMrkdwn(arg.slice(0, 40))}\` is not an environment name. ${environmentProblem(env)}`) };
   }
+  return { kind: 'environment', environment: env };
+}
+
+/** What to say when no set is stored for `env`. */
+export function notStoredText(command: string, env: string): string {
+  return `No credentials are stored for \`${env}\`. \`${command} status\` lists the stored sets; \`${command} setup\` adds one.`;
+}
+
+/** Finds the set an argument names, or the answer to give instead (no argument, bad name, none stored). */
+export async function lookUpEnvironment(deps: ManageDeps, command: string, sub: string, arg: string | undefined): Promise<Lookup> {
+  const named = environmentArgument(command, sub, arg);
+  if (named.kind === 'answer') return named;
+  const env = named.environment;
   const found = await deps.store.describe(env);
   if (found.kind !== 'ok') return { kind: 'answer', message: ephemeral(storeFaultText(found, 'read')) };
-  if (found.set === undefined) {
-    return {
-      kind: 'answer',
-      message: ephemeral(`No credentials are stored for \`${env}\`. \`${command} status\` lists the stored sets; \`${command} setup\` adds one.`),
-    };
-  }
+  if (found.set === undefined) return { kind: 'answer', message: ephemeral(notStoredText(command, env)) };
   return { kind: 'found', set: found.set };
 }
 
@@ -67,7 +76,8 @@ export function deleteConfirmation(set: StoredSet, recoveryDays: number): Epheme
           text: plain(`Delete ${env}`),
           confirm: {
             title: plain('Delete these credentials?'),
-            text: { type: 'mrkdwn', text: `\`${env}\` will be deleted. It can be restored within ${recoveryDays} days.` },
+            // Slack's confirmation dialog takes plain text only, at most 300 characters.
+            text: plain(fit(`The credentials of ${env} will be deleted. They can be restored within ${recoveryDays} days.`, LIMITS.confirmText)),
             confirm: plain('Delete'),
             deny: plain('Keep them'),
             style: 'danger',

@@ -6,6 +6,10 @@ import type { Logger } from '../logger.js';
  * Checks done before Bolt's receiver sees a request: body size, signature, a timestamp within five
  * minutes in either direction (the receiver only refuses old ones), and a body it can parse (it
  * throws on malformed JSON, which would crash the invocation instead of answering 400).
+ *
+ * Slack's `ssl_check` (it checks a slash command's certificate) is answered 200 with an empty body
+ * before any of that, as Bolt's AwsLambdaReceiver does (`toHandler`: "ssl_check (for Slash Commands)"
+ * comes before "request signature verification"): it does nothing, and Slack does not promise to sign it.
  */
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -30,6 +34,7 @@ export function guardSlackRequest(inner: LambdaHttpHandler, options: GuardOption
     if (Buffer.byteLength(body) > maxBodyBytes) return refuse(options.logger, 413, 'body_too_large');
 
     const headers = lowercaseHeaders(event.headers);
+    if (isSslCheck(body, mediaType(headers['content-type']))) return { statusCode: 200, body: '' };
     const timestamp = Number(headers['x-slack-request-timestamp']);
     const signature = headers['x-slack-signature'];
     if (!Number.isInteger(timestamp) || Math.abs(now() / 1000 - timestamp) > MAX_SKEW_SECONDS) {
@@ -47,13 +52,34 @@ export function guardSlackRequest(inner: LambdaHttpHandler, options: GuardOption
       return refuse(options.logger, 401, 'bad_signature');
     }
 
-    const contentType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const contentType = mediaType(headers['content-type']);
     const parseProblem = checkParsable(body, contentType);
     if (parseProblem !== undefined) return refuse(options.logger, parseProblem.status, parseProblem.reason);
 
     headers['content-type'] = contentType;
     return inner({ ...event, headers, body, isBase64Encoded: false }, context);
   };
+}
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** A body carrying `ssl_check`, where Bolt's receiver looks for it (a form field, or a JSON property). */
+function isSslCheck(body: string, contentType: string): boolean {
+  if (contentType === 'application/x-www-form-urlencoded') {
+    const form = new URLSearchParams(body);
+    return form.get('payload') === null && form.has('ssl_check');
+  }
+  if (contentType === 'application/json') {
+    try {
+      const value: unknown = JSON.parse(body);
+      return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as Record<string, unknown>).ssl_check != null;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 function lowercaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string | undefined> {

@@ -3,11 +3,16 @@ import { environmentProblem } from '../credential-input.js';
 import { checklistForPolicy, checklistForResourceTypes, looksLikeResourceType, type Checklist } from '../digitalocean/advice.js';
 import { groupByResource } from '../digitalocean/catalogue.js';
 import { hasPolicy, policyFor, type EnvironmentPolicy, type ScopePolicy } from '../scope-policy.js';
-import { context, ephemeral, escapeMrkdwn, header, section, type EphemeralMessage } from './blocks.js';
+import { context, ephemeral, escapeMrkdwn, header, namedList, section, type EphemeralMessage } from './blocks.js';
 
 /** `/do-creds scopes [environment | resource types…]`: the custom-scope checklist to tick. */
 
 const MAX_SECTION_CHARS = 2_900;
+/** Scopes or types named in one list before "and N more". */
+const MAX_NAMED = 12;
+/** Checklist sections in one answer, leaving room in Block Kit's 50 blocks for the rest. */
+const MAX_CHECKLIST_SECTIONS = 40;
+const code = (s: string) => `\`${s}\``;
 
 export async function scopesMessage(policy: ScopePolicy, command: string, args: readonly string[]): Promise<EphemeralMessage> {
   if (args.length === 0) return overview(policy, command);
@@ -37,7 +42,7 @@ export function policySummary(policy: ScopePolicy): string {
 }
 
 function rulesText(rules: EnvironmentPolicy): string {
-  const parts = [rules.require.length > 0 ? rules.require.map((s) => `\`${s}\``).join(', ') : 'no particular scopes'];
+  const parts = [rules.require.length > 0 ? namedList(rules.require, MAX_NAMED, code) : 'no particular scopes'];
   const expiry = lifetimeText(rules);
   if (expiry) parts.push(expiry);
   if (rules.unverifiable === 'refuse') parts.push('refused when DigitalOcean cannot confirm them');
@@ -56,7 +61,7 @@ function forEnvironment(policy: ScopePolicy, command: string, env: string): Ephe
   if (list.scopes.length === 0 && list.aliases.length === 0) {
     blocks.push(section(`\`${env}\` requires no particular scopes: every valid token is accepted. For least privilege, list the scopes your Terraform needs with \`${command} scopes digitalocean_droplet …\`.`));
   } else {
-    blocks.push(...checklistBlocks(list, `\`${env}\` requires ${rules.require.map((s) => `\`${s}\``).join(', ')}.`));
+    blocks.push(...checklistBlocks(list, `\`${env}\` requires ${namedList(rules.require, MAX_NAMED, code)}.`));
   }
   const lifetime = lifetimeText(rules);
   if (lifetime) blocks.push(section(`*Expiration:* only ${lifetime} (set when generating the token).`));
@@ -67,20 +72,21 @@ async function forResourceTypes(command: string, args: readonly string[]): Promi
   const advice = await checklistForResourceTypes(args);
   const blocks: KnownBlock[] = [header('Scopes for your Terraform')];
   if (advice.types.length > 0) {
-    blocks.push(section(fitLines([`For ${advice.types.map((t) => `\`${t}\``).join(', ')}.`], 'types')));
+    blocks.push(section(fitLines([`For ${namedList(advice.types, MAX_NAMED, code)}.`], 'types')));
     blocks.push(...checklistBlocks(advice, ''));
   }
   const notes: string[] = [];
   if (advice.spacesKeyTypes.length > 0) {
-    const types = advice.spacesKeyTypes.map((t) => `\`${t}\``).join(', ');
+    const types = namedList(advice.spacesKeyTypes, MAX_NAMED, code);
     notes.push(`${types} ${advice.spacesKeyTypes.length === 1 ? 'works' : 'work'} on Spaces with the Spaces access key, not the token's scopes: creating a bucket needs a Full Access key.`);
   }
   if (advice.incompleteTypes.length > 0) {
-    notes.push(`For ${advice.incompleteTypes.map((t) => `\`${t}\``).join(', ')} the provider makes calls do-creds could not map to scopes: the list may be short of one.`);
+    notes.push(`For ${namedList(advice.incompleteTypes, MAX_NAMED, code)} the provider makes calls do-creds could not map to scopes: the list may be short of one.`);
   }
-  for (const u of advice.unknown) {
+  for (const u of advice.unknown.slice(0, MAX_NAMED)) {
     notes.push(`\`${escapeMrkdwn(u.name.slice(0, 60))}\` is not a resource type of the DigitalOcean provider${u.suggestion ? ` (did you mean \`${u.suggestion}\`?)` : ''}.`);
   }
+  if (advice.unknown.length > MAX_NAMED) notes.push(`… and ${advice.unknown.length - MAX_NAMED} more names that are not resource types.`);
   if (notes.length > 0) blocks.push(section(fitLines(notes, 'notes')));
   if (advice.types.length === 0) blocks.push(context(usage(command)));
   blocks.push(
@@ -98,8 +104,11 @@ function checklistBlocks(list: Checklist, lead: string): KnownBlock[] {
   if (list.aliases.includes('api:read') && list.scopes.length === 0) return [section(`${intro}That means a *Read Only* (or Full Access) token.`)];
   const title = `${intro}In the control panel choose *Custom Scopes* and tick these ${list.scopes.length} (the control panel adds some of them by itself):`;
   const readAll = list.aliases.includes('api:read') ? ['• and every read scope (`api:read`)'] : [];
-  // At most 40 sections: Block Kit allows 50 blocks in a message.
-  return chunkLines([title, ...lines, ...readAll]).slice(0, 40).map((chunk) => section(chunk));
+  // At most MAX_CHECKLIST_SECTIONS sections: Block Kit allows 50 blocks in a message.
+  const chunks = chunkLines([title, ...lines, ...readAll]);
+  const shown = chunks.slice(0, MAX_CHECKLIST_SECTIONS).map((chunk) => section(chunk));
+  const hidden = chunks.slice(MAX_CHECKLIST_SECTIONS).reduce((n, c) => n + c.split('\n').length, 0);
+  return hidden > 0 ? [...shown, context(`… and ${hidden} more lines of scopes.`)] : shown;
 }
 
 /** Lines in sections of at most MAX_SECTION_CHARS; a single longer line is cut. */

@@ -1,0 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { JobQueue } from '../queue/jobs.js';
+import { auditMessage, logAudit, type AuditEntry } from './notify.js';
+
+/**
+ * An audit entry outside a submission (a deletion, a refusal): the log line now, and the
+ * audit-channel post as a job, which the worker retries past Slack's rate limit (one message a
+ * second per channel) instead of losing it, as submissions do.
+ */
+export async function auditLater(jobs: JobQueue, logger: Logger, channel: string | undefined, entry: AuditEntry): Promise<void> {
+  logAudit(logger, entry);
+  if (channel === undefined) return;
+  const id = `audit:${entry.action}:${randomUUID()}`;
+  const sent = await jobs.send([{ kind: 'audit', id, channel, message: auditMessage(entry) }]);
+  if (!sent) logger.warn({ event: 'job_enqueue_failed', kind: 'audit' }, 'the audit-channel post could not be queued; the audit log line stands');
+}
