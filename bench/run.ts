@@ -284,10 +284,10 @@ How it is measured:
   against the local DigitalOcean API.
 
 Notes:
-- The scan's expiry decisions cost one ListSecrets call per 100 sets. Most of its AWS calls are the
-  health check's records: one TagResource per checked set per run (the last check's time and result,
-  which \`/do-creds status\` shows), one per alert, and one BatchGetSecretValue per 20 sets. At 10,000 sets
-  that is about 10,700 calls a day; at real-world sizes (tens to hundreds of sets) it is negligible.
+- The scan's expiry decisions cost one ListSecrets call per 100 sets. The health check reads tokens
+  with one BatchGetSecretValue per 20 sets and writes tags only when a token's state changes; each alert
+  costs a DescribeSecret (a fresh look, since ListSecrets may lag) and a TagResource (the threshold
+  sent). On a quiet day that is about 0.06 AWS calls per set (ListSecrets + BatchGetSecretValue).
 - Local servers answer in well under a millisecond; real AWS, DigitalOcean and Slack calls take tens of
   milliseconds each, so real wall times are longer than these.
 - These machines are shared 2-core virtual machines: timings vary by a third or more between runs
