@@ -1,7 +1,7 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { BotSecretSources, Config } from './config.js';
-import type { Logger } from './logger.js';
+import { ConfigError, loadConfig, type BotSecretSources, type Config, type Env } from './config.js';
+import { createLogger, type Logger } from './logger.js';
 
 /**
  * The bot's own secrets (Slack signing secret, bot token, fingerprint HMAC key) read from AWS Secrets
@@ -193,4 +193,22 @@ export function onFirstUse<E, R>(config: Config, logger: Logger, build: (config:
     }
     return handle(event);
   };
+}
+
+/**
+ * A background function (the scan, the worker) from the environment: configured as the scan is (the
+ * bot token only), built on first use when its secrets live in Secrets Manager. A bad configuration
+ * is one log line at cold start, and every invocation then fails.
+ */
+export function backgroundHandler<E, R>(env: Env, component: string, build: (config: Config, logger: Logger) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+  let config: Config;
+  try {
+    config = loadConfig(env, 'scan');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger('info').error({ event: 'config_invalid', problems: error.problems }, 'do-creds is not configured');
+    return () => Promise.reject(new Error('do-creds is not configured; see its logs'));
+  }
+  const logger = createLogger(config.logLevel).child({ component });
+  return onFirstUse(config, logger, (c) => build(c, logger));
 }

@@ -1,10 +1,10 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { onFirstUse } from './bot-secrets.js';
-import { ConfigError, loadConfig, type Config, type Env } from './config.js';
+import { backgroundHandler } from './bot-secrets.js';
+import type { Config, Env } from './config.js';
 import { createDigitalOceanClient } from './digitalocean/client.js';
 import { runExpiryScan, type ScanSummary } from './expiry-scan.js';
 import { publishScanMetrics } from './scan-metrics.js';
-import { createLogger, type Logger } from './logger.js';
+import type { Logger } from './logger.js';
 import { createStore } from './store.js';
 import { createSlackAlertSender } from './slack/alerts.js';
 import { backgroundSlackClient } from './slack/job-runner.js';
@@ -16,19 +16,9 @@ export type ScanHandler = (event: Pick<ScheduledEvent, 'time'> & Partial<Schedul
  * schedule's own time (`event.time`), so a retried event judges expiry as of its schedule.
  */
 export function createScanHandler(env: Env): ScanHandler {
-  let config;
-  try {
-    config = loadConfig(env, 'scan');
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    createLogger('info').error({ event: 'config_invalid', problems: error.problems }, 'do-creds is not configured');
-    return () => Promise.reject(new Error('do-creds is not configured; see its logs'));
-  }
-  const cfg = config;
-  const logger = createLogger(cfg.logLevel).child({ component: 'expiry-scan' });
   // With BOT_SHARED_SECRET_ID the bot token is read on the first run (loadConfig never names the
   // Slack-only secret for the scan): a failed read fails this run, and the next run reads again.
-  return onFirstUse(cfg, logger, (c) => buildScan(c, logger));
+  return backgroundHandler(env, 'expiry-scan', buildScan);
 }
 
 function buildScan(cfg: Config, logger: Logger): ScanHandler {

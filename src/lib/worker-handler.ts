@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { onFirstUse } from './bot-secrets.js';
-import { ConfigError, loadConfig, type Config, type Env } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { backgroundHandler } from './bot-secrets.js';
+import type { Config, Env } from './config.js';
+import type { Logger } from './logger.js';
 import { createDynamoLedger } from './queue/dynamodb-ledger.js';
 import { parseJob } from './queue/jobs.js';
 import { createMemoryLedger, type JobLedger } from './queue/ledger.js';
@@ -18,16 +18,7 @@ const RETAIN_SECONDS = 24 * 3600;
  * reported too and ends in the dead-letter queue. Configuration as the scan's (the bot token only).
  */
 export function createWorkerHandler(env: Env): WorkerHandler {
-  let config;
-  try {
-    config = loadConfig(env, 'scan');
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    createLogger('info').error({ event: 'config_invalid', problems: error.problems }, 'do-creds is not configured');
-    return () => Promise.reject(new Error('do-creds is not configured; see its logs'));
-  }
-  const logger = createLogger(config.logLevel).child({ component: 'worker' });
-  return onFirstUse(config, logger, (c) => buildWorker(c, logger));
+  return backgroundHandler(env, 'worker', buildWorker);
 }
 
 function buildWorker(config: Config, logger: Logger): WorkerHandler {
