@@ -169,6 +169,26 @@ describe('expiry alerts', () => {
   });
 });
 
+describe('many alerts for one channel', () => {
+  it('go as a digest with a row per environment, soonest first, and each is recorded', async () => {
+    const envs = ['app-1', 'app-2', 'app-3', 'app-4', 'app-5', 'app-6'];
+    envs.forEach((env, i) => seed(env, i === 0 ? 1 : 7, { channel: 'C0PLATFORM' }));
+    seed('lone', 7, { channel: 'C0OTHER' });
+    world.slack.join('C0OTHER');
+    const summary = await scan(at(NOW));
+    expect(summary).toMatchObject({ alertsSent: 7, failures: 0 });
+    const platform = alerts().filter((c) => c.args.channel === 'C0PLATFORM');
+    expect(platform).toHaveLength(1);
+    const text = JSON.stringify(platform[0]?.args.blocks);
+    for (const env of envs) expect(text).toContain(`*${env}*`);
+    expect(text.indexOf('*app-1*')).toBeLessThan(text.indexOf('*app-2*'));
+    expect(alerts().filter((c) => c.args.channel === 'C0OTHER')).toHaveLength(1);
+    for (const env of envs) expect(tag(env, 'do-creds:alerted-threshold')).toBeDefined();
+    await scan(at(NOW));
+    expect(alerts()).toHaveLength(2);
+  });
+});
+
 describe('health check', () => {
   it('alerts once when a stored token stops working, and marks it until it is rotated', async () => {
     seed('prod', undefined, { behaviour: { fault: 'unauthorized' } });

@@ -19,6 +19,8 @@ export type Alert =
 export interface AlertSender {
   /** true when the alert reached someone (its channel or, failing that, the submitter). */
   send(alert: Alert): Promise<boolean>;
+  /** Expiry alerts of one run, in order; many for one channel may go as a digest. Per alert: reached someone. */
+  sendAll(alerts: Extract<Alert, { kind: 'expiry' }>[]): Promise<boolean[]>;
 }
 
 export interface ScanDeps {
@@ -51,39 +53,55 @@ export async function runExpiryScan(deps: ScanDeps): Promise<ScanSummary> {
   } else {
     summary.scanned = listed.sets.length;
     const sets = await repairDescriptions(listed.sets, deps, summary);
-    for (const set of sets) await alertExpiry(set, deps, summary);
+    await alertExpiries(sets, deps, summary);
     await checkHealth(sets.filter((s) => !isPastExpiry(s, deps.now)), deps, summary);
   }
   alwaysInfo(deps.logger).info({ event: 'expiry_scan_done', ...summary, durationMs: Date.now() - started }, 'expiry scan finished');
   return summary;
 }
 
-async function alertExpiry(listed: StoredSet, deps: ScanDeps, summary: ScanSummary): Promise<void> {
-  if (dueThreshold(listed, deps) === undefined) return;
-  // ListSecrets may lag by minutes (AWS): look again before alerting, so a set deleted or already
-  // alerted meanwhile is not alerted (again).
-  const fresh = await deps.store.describe(listed.metadata.environment);
-  if (fresh.kind === 'ok' && fresh.set === undefined) return;
-  const set = fresh.kind === 'ok' && fresh.set ? fresh.set : listed;
-  const threshold = dueThreshold(set, deps);
-  const { expiresAt, environment } = set.metadata;
-  if (threshold === undefined || expiresAt === undefined) return;
-  const days = daysLeft(expiresAt, deps.now);
+/** Every expiry alert due this run, sent together (a channel with many gets a digest), then recorded. */
+async function alertExpiries(sets: StoredSet[], deps: ScanDeps, summary: ScanSummary): Promise<void> {
+  const due: Extract<Alert, { kind: 'expiry' }>[] = [];
+  for (const listed of sets) {
+    const alert = await dueAlert(listed, deps);
+    if (alert) due.push(alert);
+  }
+  if (due.length === 0) return;
+  let delivered: boolean[];
   try {
-    if (!(await deps.alerts.send({ kind: 'expiry', set, daysLeft: days, threshold }))) {
+    delivered = await deps.alerts.sendAll(due);
+  } catch (error) {
+    summary.failures += due.length;
+    deps.logger.error({ event: 'scan_alerts_failed', error: (error as Error).name }, 'expiry alerts failed');
+    return;
+  }
+  for (const [i, alert] of due.entries()) {
+    const environment = alert.set.metadata.environment;
+    if (!delivered[i]) {
       summary.failures += 1;
-      return;
+      continue;
     }
     summary.alertsSent += 1;
-    const saved = await deps.store.updateMetadata(environment, { alertedThreshold: threshold });
+    const saved = await deps.store.updateMetadata(environment, { alertedThreshold: alert.threshold });
     if (saved.kind !== 'ok') {
       summary.failures += 1;
       deps.logger.warn({ event: 'scan_tag_failed', environment, fault: saved.kind }, 'alert sent but not recorded; a re-run may repeat it');
     }
-  } catch (error) {
-    summary.failures += 1;
-    deps.logger.error({ event: 'scan_set_failed', environment, error: (error as Error).name }, 'expiry alert failed');
   }
+}
+
+async function dueAlert(listed: StoredSet, deps: ScanDeps): Promise<Extract<Alert, { kind: 'expiry' }> | undefined> {
+  if (dueThreshold(listed, deps) === undefined) return undefined;
+  // ListSecrets may lag by minutes (AWS): look again before alerting, so a set deleted or already
+  // alerted meanwhile is not alerted (again).
+  const fresh = await deps.store.describe(listed.metadata.environment);
+  if (fresh.kind === 'ok' && fresh.set === undefined) return undefined;
+  const set = fresh.kind === 'ok' && fresh.set ? fresh.set : listed;
+  const threshold = dueThreshold(set, deps);
+  const { expiresAt } = set.metadata;
+  if (threshold === undefined || expiresAt === undefined) return undefined;
+  return { kind: 'expiry', set, daysLeft: daysLeft(expiresAt, deps.now), threshold };
 }
 
 function dueThreshold(set: StoredSet, deps: ScanDeps): number | undefined {

@@ -12,17 +12,67 @@ import { postOrDm } from './notify.js';
 export const ROTATE_FROM_ALERT_ACTION = 'rotate_from_alert';
 export const TOKEN_GUIDE_URL = 'https://docs.digitalocean.com/reference/api/create-personal-access-token/';
 
+/** More alerts than this for one channel in one run go as a digest: Slack allows about one message per second per channel. */
+export const DIGEST_FROM = 4;
+/** Rows per digest message: two sections of 12 rows stay well inside 3,000 characters each. */
+const ROWS_PER_DIGEST = 24;
+
 export function createSlackAlertSender(client: WebClient, logger: Logger, fallbackChannel: string | undefined): AlertSender {
+  const channelOf = (alert: Alert) => alert.set.metadata.alertChannel ?? fallbackChannel ?? (alert.set.metadata.submittedBy || undefined);
+  const send = (alert: Alert) => {
+    const message = alertMessage(alert);
+    const submitter = alert.set.metadata.submittedBy || undefined;
+    const channel = channelOf(alert);
+    const first = channel === undefined ? undefined : () => client.chat.postMessage({ channel, ...message });
+    // No second try at the same person when the alert was already meant for their DM.
+    const dmUser = channel === submitter ? undefined : submitter;
+    return postOrDm(client, logger, first, dmUser, message, { what: 'alert', fields: { environment: alert.set.metadata.environment } });
+  };
   return {
-    send(alert) {
-      const message = alertMessage(alert);
-      const submitter = alert.set.metadata.submittedBy || undefined;
-      const channel = alert.set.metadata.alertChannel ?? fallbackChannel ?? submitter;
-      const first = channel === undefined ? undefined : () => client.chat.postMessage({ channel, ...message });
-      // No second try at the same person when the alert was already meant for their DM.
-      const dmUser = channel === submitter ? undefined : submitter;
-      return postOrDm(client, logger, first, dmUser, message, { what: 'alert', fields: { environment: alert.set.metadata.environment } });
+    send,
+    async sendAll(alerts) {
+      const delivered: boolean[] = new Array<boolean>(alerts.length).fill(false);
+      const byChannel = new Map<string | undefined, number[]>();
+      for (const [i, alert] of alerts.entries()) byChannel.set(channelOf(alert), [...(byChannel.get(channelOf(alert)) ?? []), i]);
+      for (const [channel, indexes] of byChannel) {
+        if (channel === undefined || indexes.length < DIGEST_FROM) {
+          for (const i of indexes) delivered[i] = await send(alerts[i]!);
+          continue;
+        }
+        for (let start = 0; start < indexes.length; start += ROWS_PER_DIGEST) {
+          const part = indexes.slice(start, start + ROWS_PER_DIGEST);
+          const message = digestMessage(part.map((i) => alerts[i]!), indexes.length);
+          const ok = await postOrDm(client, logger, () => client.chat.postMessage({ channel, ...message }), undefined, message, {
+            what: 'alert_digest',
+            fields: { channel, alerts: part.length },
+          });
+          for (const i of part) delivered[i] = ok;
+        }
+      }
+      return delivered;
     },
+  };
+}
+
+/** Many expiry alerts for one channel as one message: a row per environment, soonest first. */
+export function digestMessage(alerts: Extract<Alert, { kind: 'expiry' }>[], total: number): { text: string; blocks: KnownBlock[] } {
+  const rows = [...alerts]
+    .sort((a, b) => a.daysLeft - b.daysLeft)
+    .map((a) => {
+      const m = a.set.metadata;
+      const who = m.submittedBy ? ` · <@${escapeMrkdwn(m.submittedBy)}>` : '';
+      const when = a.daysLeft < 0 ? '*expired*' : a.daysLeft === 0 ? 'expires *today*' : `expires in ${a.daysLeft} day${a.daysLeft === 1 ? '' : 's'}`;
+      return `• *${escapeMrkdwn(m.environment)}* \`${showFingerprint(m.tokenFingerprint)}\` ${when}${m.expiresAt ? ` (${isoDay(m.expiresAt)})` : ''}${who}`;
+    });
+  const half = Math.ceil(rows.length / 2);
+  const text = `${total} DigitalOcean tokens in this channel expire soon or have expired`;
+  return {
+    text,
+    blocks: [
+      section(`:warning: *${text}.* Rotate each with \`/do-creds rotate <environment>\`.`),
+      ...[rows.slice(0, half), rows.slice(half)].filter((r) => r.length > 0).map((r) => section(r.join('\n'))),
+      { type: 'actions', elements: [{ type: 'button', action_id: 'open_token_guide', url: TOKEN_GUIDE_URL, text: plain('How to create a token') }] },
+    ],
   };
 }
 
