@@ -38,6 +38,18 @@ describe('with no access lists', () => {
     expect(world.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0AUDIT')).toHaveLength(1);
   });
 
+  it('posts a person\'s refusals to the audit channel at most once an hour, and never for the Home tab', async () => {
+    world.slack.reset();
+    await commandAs(world, 'setup', 'U0REPEAT');
+    await commandAs(world, 'status', 'U0REPEAT');
+    await commandAs(world, 'setup', 'U0REPEAT');
+    const body = eventCallbackBody({ type: 'app_home_opened', user: 'U0HOMEONLY', channel: 'D0HOME', tab: 'home', event_ts: '1.2' });
+    await world.send(signedEvent({ secret: world.secret, body, contentType: 'application/json' }));
+    const posts = world.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0AUDIT').map((c) => JSON.stringify(c.args));
+    expect(posts).toHaveLength(1);
+    expect(posts[0]).toContain('U0REPEAT');
+  });
+
   it('still answers help to anyone', async () => {
     expect(text(await commandAs(world, 'help', OUTSIDER))).toContain('/do-creds setup');
   });

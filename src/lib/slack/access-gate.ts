@@ -20,6 +20,9 @@ export interface GateDeps {
 
 export type Need = 'write' | 'read';
 
+/** What a refusal on the Home tab is called (app.ts passes it). */
+export const HOME_TAB = 'open the Home tab';
+
 /** undefined when allowed; otherwise the message for the person. */
 export async function refusal(
   deps: GateDeps,
@@ -31,6 +34,8 @@ export async function refusal(
   const decision = need === 'write' ? await deps.policy.canWrite(subject) : await deps.policy.canRead(subject);
   if (decision.allowed) return undefined;
   deps.logger.warn({ event: 'access_refused', user: subject.userId, team: subject.teamId, attempted, reason: decision.reason }, 'access refused');
+  // Opening the Home tab is no attempt at anything: logged above, never posted to the audit channel.
+  if (attempted === HOME_TAB) return refusalText(decision.reason, need, deps);
   await auditLater(deps.jobs, deps.logger, deps.auditChannelId, {
     action: 'refused',
     actor: subject.userId,

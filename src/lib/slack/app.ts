@@ -17,7 +17,7 @@ import type { CredentialStore } from '../credential-set.js';
 import { toBoltLogger, type Logger } from '../logger.js';
 import type { JobQueue } from '../queue/jobs.js';
 import type { ValidationDeps } from '../validation.js';
-import { refusal, type GateDeps } from './access-gate.js';
+import { HOME_TAB, refusal, type GateDeps } from './access-gate.js';
 import { ROTATE_FROM_ALERT_ACTION } from './alerts.js';
 import { ephemeral, section, type EphemeralMessage } from './blocks.js';
 import { credentialsModal, MODAL_CALLBACK_ID, toSlackErrors, noticeModal, parseModalMetadata, type ModalMetadata, type ModalPrefill } from './credentials-modal.js';
@@ -213,7 +213,7 @@ export function createSlackApp({ config, logger, validation, store, jobs }: Slac
   app.event('app_home_opened', async ({ event, body, client, context }) => {
     if (event.tab !== 'home' || context.retryNum !== undefined) return;
     const subject: Subject = { userId: event.user, teamId: body.team_id, enterpriseId: body.enterprise_id, channelId: undefined };
-    const refused = await refusal(gate, client, 'read', subject, 'open the Home tab');
+    const refused = await refusal(gate, client, 'read', subject, HOME_TAB);
     let blocks;
     if (refused) {
       blocks = [section(refused)];

@@ -11,7 +11,9 @@ import { auditMessage, logAudit, type AuditEntry } from './notify.js';
 export async function auditLater(jobs: JobQueue, logger: Logger, channel: string | undefined, entry: AuditEntry): Promise<void> {
   logAudit(logger, entry);
   if (channel === undefined) return;
-  const id = `audit:${entry.action}:${randomUUID()}`;
+  // A refusal is posted at most once per person per hour: the job id repeats within the hour, and
+  // the ledger lets one job with an id post (memory locally; DynamoDB on the worker).
+  const id = entry.action === 'refused' ? `audit:refused:${entry.actor}:${entry.at.toISOString().slice(0, 13)}` : `audit:${entry.action}:${randomUUID()}`;
   const sent = await jobs.send([{ kind: 'audit', id, channel, message: auditMessage(entry) }]);
   if (!sent) logger.warn({ event: 'job_enqueue_failed', kind: 'audit' }, 'the audit-channel post could not be queued; the audit log line stands');
 }
