@@ -296,7 +296,7 @@ Notes:
 - Local servers answer in well under a millisecond; real AWS, DigitalOcean and Slack calls take tens of
   milliseconds each, so real wall times are longer than these.
 - These machines are shared 2-core virtual machines: timings vary by a third or more between runs
-  (cold import has measured 70 to 105 ms, the 10,000-set scan 13 to 18 s). Run it twice before reading much
+  (cold import has measured 75 to 135 ms, the 10,000-set scan 5 to 30 s, the high ends while other work ran). Run it twice before reading much
   into a difference.
 `;
   writeFileSync('BENCHMARKS.md', report);
