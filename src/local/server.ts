@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Env } from '../lib/config.js';
+import { inProcessJobsDone } from '../lib/queue/in-process.js';
 import { createSlackHandler } from '../lib/slack/handler.js';
 import { apiGatewayEvent, lambdaContext } from './api-gateway.js';
 import { createSlackStub, type OutboxEntry } from './slack-stub.js';
@@ -52,6 +53,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       } else if (terminal && req.method === 'POST' && (path.startsWith('/api/') || path.startsWith('/response/'))) {
         stub.handle(path, req, res, body);
       } else if (terminal && req.method === 'GET' && path === '/_local/outbox') {
+        // Confirmations and audit posts run after the answer (in-process jobs): show them once done.
+        await inProcessJobsDone();
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(stub.outbox));
       } else {
