@@ -214,7 +214,7 @@ describe('/do-creds scopes', () => {
 describe('a credential pasted into a command', () => {
   it('is never repeated back, whatever the subcommand', async () => {
     const { token, secretKey } = world.validCredentials();
-    for (const text of [`scopes ${token}`, `scopes prod ${token}`, token, `rotate ${secretKey}`]) {
+    for (const text of [`scopes ${token}`, `scopes prod ${token}`, token, `rotate ${secretKey}`, `scopes prod \`${token}\``, `scopes "${token}"`, `"${token}`, `scopes token=${token}`, `rotate '${secretKey}'`]) {
       const answer = JSON.stringify((await world.command(text)).json);
       expect(answer).toContain('looks like a DigitalOcean token or Spaces secret');
       expect(answer).not.toContain(token.slice(7, 20));

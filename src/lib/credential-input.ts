@@ -163,9 +163,13 @@ function looksLikeAccessKey(value: string): boolean {
   return /^DO[A-Z0-9]{14,38}$/.test(value);
 }
 
-/** A DigitalOcean token or Spaces secret key, e.g. pasted where a command argument belongs: never to be echoed. */
-export function looksLikeCredential(value: string): boolean {
-  return /^do[opr]_v1_/i.test(value) || looksLikeSecret(value);
+/**
+ * Whether text holds a DigitalOcean token or a Spaces secret key anywhere (inside quotes or
+ * backticks, after `token=`), e.g. pasted where a command argument belongs: never to be echoed.
+ */
+export function looksLikeCredential(text: string): boolean {
+  if (/do[opr]_v1_/i.test(text)) return true;
+  return text.split(/[\s`'"<>()[\]{},;=]+/).some((word) => looksLikeSecret(word));
 }
 
 function looksLikeSecret(value: string): boolean {

@@ -1,5 +1,7 @@
 import type { CredentialStore, SetMetadata, StoredSet } from './credential-set.js';
+import { ACCESS_KEY_PATTERN, BUCKET_PATTERN, looksLikeCredential } from './credential-input.js';
 import { accessFromTokenInfo } from './digitalocean/scopes.js';
+import { isSpacesRegion } from './regions.js';
 import { fingerprint } from './fingerprint.js';
 import type { DigitalOceanClient } from './digitalocean/client.js';
 import { alertDue, daysLeft } from './expiry.js';
@@ -140,9 +142,11 @@ async function repairDescriptions(sets: StoredSet[], deps: ScanDeps, summary: Sc
       tokenHmac: undefined,
       tokenAccess: accessFromTokenInfo(info.info.scopes) ?? { kind: 'unknown' },
       expiresAt: info.info.expiresAt,
-      spacesKeyId: value.do_access_key,
-      spacesRegion: value.spaces_region,
-      spacesBucket: value.spaces_bucket,
+      // From the stored value, checked as the form checks them: a value written outside do-creds
+      // (keys swapped, say) must never put a secret into a tag anyone with DescribeSecret can read.
+      spacesKeyId: ACCESS_KEY_PATTERN.test(value.do_access_key) && !looksLikeCredential(value.do_access_key) ? value.do_access_key : '',
+      spacesRegion: isSpacesRegion(value.spaces_region) ? value.spaces_region : '',
+      spacesBucket: value.spaces_bucket !== undefined && BUCKET_PATTERN.test(value.spaces_bucket) ? value.spaces_bucket : undefined,
       // Another token starts its expiry alerts afresh; the same token keeps what it was told.
       alertedThreshold: fingerprint(value.do_token) === set.metadata.tokenFingerprint ? set.metadata.alertedThreshold : undefined,
       describesVersion: versionId,

@@ -103,7 +103,7 @@ export function createSlackApp({ config, logger, validation, store, jobs }: Slac
     const parsed = parseCommand(command.text);
     const name = command.command;
     // A credential pasted into the command is never repeated back, whatever the subcommand.
-    if ((command.text ?? '').split(/\s+/).some(looksLikeCredential)) return ack(ephemeral(pastedCredentialText(name)));
+    if (looksLikeCredential(command.text ?? '')) return ack(ephemeral(pastedCredentialText(name)));
     if (parsed.kind === 'unknown') return ack(helpMessage(name, parsed.word));
     const need = parsed.name === 'status' || parsed.name === 'terraform' || parsed.name === 'scopes' ? 'read' : parsed.name === 'help' ? undefined : 'write';
     if (need) {
