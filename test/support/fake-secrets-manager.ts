@@ -259,7 +259,10 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     if (!s) throw new AwsError('ResourceNotFoundException', NOT_FOUND);
     return s;
   }
-  /** [aws.md]: PutSecretValue, TagResource, UntagResource, GetSecretValue on a secret scheduled for deletion. */
+  /**
+   * [aws.md]: PutSecretValue, TagResource, UntagResource on a secret scheduled for deletion; GetSecretValue
+   * too ([API GetSecretValue], InvalidRequestException: "The secret is scheduled for deletion").
+   */
   function notDeleted(s: Secret): void {
     if (s.deletionDate !== undefined) throw new AwsError('InvalidRequestException', MARKED_FOR_DELETION);
   }
@@ -554,7 +557,8 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
         return { ARN: s?.arn ?? `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}`, Name: name, DeletionDate: now() };
       }
       const s = find(input.SecretId);
-      // Already scheduled: InvalidRequestException (the product relies on this; moto agrees).
+      // Already scheduled: InvalidRequestException ([API DeleteSecret] lists it for "a secret that is
+      // already scheduled for deletion"; aws.md's rule for operations on deleted secrets).
       notDeleted(s);
       s.deletedAt = now();
       s.deletionDate = s.deletedAt + days * 86400;

@@ -15,6 +15,11 @@ export interface SpacesKey {
   secret: string;
   /** undefined: full access; otherwise the only buckets this key may use. */
   buckets?: string[];
+  /**
+   * A limited key's permission on its buckets (DigitalOcean's manage-access docs, March 2026: read,
+   * readwrite or fullaccess; facts digitalocean.md). Read keys may not write or delete objects.
+   */
+  permission?: 'read' | 'readwrite' | 'fullaccess';
 }
 
 export interface FakeSpaces {
@@ -66,6 +71,8 @@ export async function startFakeSpaces(): Promise<FakeSpaces> {
     if (!buckets.has(bucket)) return s3Error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist.', req.method === 'HEAD');
     if (key.buckets && !key.buckets.includes(bucket)) return s3Error(res, 403, 'AccessDenied', 'Access Denied', req.method === 'HEAD');
     if (req.method === 'GET' && objectKey === '' && url.searchParams.get('list-type') === '2') return listObjects(res, bucket, url);
+    const writes = req.method === 'PUT' || req.method === 'DELETE';
+    if (objectKey !== '' && writes && key.buckets && key.permission === 'read') return s3Error(res, 403, 'AccessDenied', 'Access Denied');
     if (objectKey !== '') return object(req, res, `${bucket}/${objectKey}`, body);
     return s3Error(res, 501, 'NotImplemented', 'Not implemented by the fake');
   }
