@@ -67,6 +67,21 @@ describe('in development mode with no lists', () => {
   });
 });
 
+describe('with a user group on a free Slack plan', () => {
+  it('says user groups cannot be checked on this plan, rather than "try again", and still lets listed users in', async () => {
+    const world = await startWorld({ ALLOWED_USER_IDS: ADMIN, ALLOWED_USERGROUP_IDS: GROUP });
+    try {
+      world.slack.setFreePlan(true);
+      const refused = text(await commandAs(world, 'setup', OUTSIDER));
+      expect(refused).toContain('which this Slack plan does not have');
+      expect(refused).not.toContain('try again');
+      expect(text(await commandAs(world, 'setup', ADMIN))).toContain('open_credentials_modal');
+    } finally {
+      await world.close();
+    }
+  });
+});
+
 describe('with users, a user group, channels and viewers', () => {
   let world: World;
   beforeAll(async () => {

@@ -35,7 +35,12 @@ export interface Subject {
   channelId: string | undefined;
 }
 
-export type Refusal = 'other_workspace' | 'not_listed' | 'wrong_channel' | 'nobody_configured' | 'membership_unknown';
+export type Refusal = 'other_workspace' | 'not_listed' | 'wrong_channel' | 'nobody_configured' | 'membership_unknown' | 'groups_unavailable';
+
+/** Thrown by a GroupMembers reader when the workspace cannot have user groups (a free Slack plan). */
+export class GroupsUnavailable extends Error {
+  override name = 'GroupsUnavailable';
+}
 export type Decision = { allowed: true } | { allowed: false; reason: Refusal };
 
 /** Reads a usergroup's members (Slack's usergroups.users.list); throws when it cannot. */
@@ -49,7 +54,7 @@ export interface AccessPolicy {
 export function createAccessPolicy(config: AccessConfig, groupMembers: GroupMembers, now: () => number = Date.now): AccessPolicy {
   const cache = new Map<string, { members: Set<string>; at: number }>();
 
-  async function inGroups(userId: string, groups: string[]): Promise<boolean | 'unknown'> {
+  async function inGroups(userId: string, groups: string[]): Promise<boolean | 'unknown' | 'unavailable'> {
     let unknown = false;
     for (const group of groups) {
       const cached = cache.get(group);
@@ -58,7 +63,9 @@ export function createAccessPolicy(config: AccessConfig, groupMembers: GroupMemb
         try {
           members = new Set(await groupMembers(group));
           cache.set(group, { members, at: now() });
-        } catch {
+        } catch (error) {
+          // No plan, no groups: trying again will not help, and the person is told so.
+          if (error instanceof GroupsUnavailable) return 'unavailable';
           unknown = true;
           continue;
         }
@@ -78,7 +85,8 @@ export function createAccessPolicy(config: AccessConfig, groupMembers: GroupMemb
     if (!hasWho || lists.userIds.includes(subject.userId)) return { allowed: true };
     const member = await inGroups(subject.userId, lists.usergroupIds);
     if (member === true) return { allowed: true };
-    return { allowed: false, reason: member === 'unknown' ? 'membership_unknown' : 'not_listed' };
+    const reason = member === 'unavailable' ? 'groups_unavailable' : member === 'unknown' ? 'membership_unknown' : 'not_listed';
+    return { allowed: false, reason };
   }
 
   function sameWorkspace(subject: Subject): boolean {

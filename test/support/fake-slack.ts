@@ -86,6 +86,8 @@ export interface FakeSlack {
   addUser(...users: string[]): void;
   /** A user group and its members (usergroups.users.list); unknown groups are `no_such_subteam`. */
   addUsergroup(id: string, members: string[]): void;
+  /** A workspace on Slack's free plan: user groups answer `plan_upgrade_required`. */
+  setFreePlan(free: boolean): void;
   /** Answer this method with the reply for the next `times` calls (default every call); `response_url` for response URLs. */
   replyTo(method: string, reply: FakeReply | Responder, times?: number): void;
   callsTo(method: string): RecordedCall[];
@@ -158,6 +160,7 @@ export async function startFakeSlack(botToken: string, options: FakeSlackOptions
   const channels = new Set(options.channels ?? [CHANNEL_ID]);
   const users = new Set(options.users ?? [USER_ID]);
   const usergroups = new Map<string, string[]>();
+  let freePlan = false;
   const triggers = new Map<string, { issuedAt: number; used: boolean }>();
   const responseUrls = new Map<string, { issuedAt: number; uses: number }>();
   const lastPost = new Map<string, number>();
@@ -299,6 +302,8 @@ export async function startFakeSlack(botToken: string, options: FakeSlackOptions
         return { body: { ok: true, message_ts: ts() } };
       }
       case 'usergroups.users.list': {
+        // [facts slack.md] plan_upgrade_required: user groups need a paid plan.
+        if (freePlan) return platformError(method, 'plan_upgrade_required');
         const members = usergroups.get(str(args.usergroup));
         // [M] no_such_subteam: "No usergroup found with the given ID."
         if (members === undefined) return platformError(method, 'no_such_subteam');
@@ -415,6 +420,9 @@ export async function startFakeSlack(botToken: string, options: FakeSlackOptions
     leave: (...ids) => ids.forEach((c) => channels.delete(c)),
     addUser: (...ids) => ids.forEach((u) => users.add(u)),
     addUsergroup: (id, members) => void usergroups.set(id, members),
+    setFreePlan: (free) => {
+      freePlan = free;
+    },
     replyTo(method, reply, times = Number.POSITIVE_INFINITY) {
       const responder = typeof reply === 'function' ? reply : () => reply;
       overrides.unshift({ method, responder, remaining: times });

@@ -55,6 +55,7 @@ function refusalText(reason: Refusal, need: Need, deps: GateDeps): string {
     wrong_channel: `${need === 'write' ? 'credentials can only be changed' : 'they can only be seen'} from ${deps.writers.channelIds.map((c) => `<#${c}>`).join(', ')}.`,
     nobody_configured: 'nobody has been given access yet.',
     membership_unknown: 'I could not check your user group membership just now. Please try again in a minute.',
+    groups_unavailable: 'access is given through Slack user groups, which this Slack plan does not have, so membership cannot be checked.',
   };
   return `Sorry, you cannot ${what} here: ${why[reason]} ${contactText(deps)}`;
 }

@@ -9,7 +9,7 @@ import {
 } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import { createAccessPolicy, type Subject } from '../access.js';
+import { createAccessPolicy, GroupsUnavailable, type Subject } from '../access.js';
 import { looksLikeCredential } from '../credential-input.js';
 import { parseCommand } from '../command.js';
 import type { Config } from '../config.js';
@@ -85,8 +85,18 @@ export function createSlackApp({ config, logger, validation, store, jobs }: Slac
   });
   const manage: ManageDeps = { store, awsRegion: config.store.region, recoveryDays: config.store.recoveryDays, now: validation.now };
   const policy = createAccessPolicy(config.access, async (usergroup) => {
-    const res = await app.client.usergroups.users.list({ token: config.slack.botToken, usergroup });
-    return res.users ?? [];
+    try {
+      const res = await app.client.usergroups.users.list({ token: config.slack.botToken, usergroup });
+      return res.users ?? [];
+    } catch (error) {
+      // User groups need a paid Slack plan (plan_upgrade_required): no retry will change that.
+      const fault = classifySlackError(error);
+      if (fault.kind === 'platform' && fault.error === 'plan_upgrade_required') {
+        logger.warn({ event: 'usergroups_unavailable' }, 'ALLOWED_USERGROUP_IDS is set but this Slack plan has no user groups');
+        throw new GroupsUnavailable('user groups need a paid Slack plan');
+      }
+      throw error;
+    }
   });
   const rotate: RotateDeps = { store, logger };
   const gate: GateDeps = {
