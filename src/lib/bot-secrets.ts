@@ -177,21 +177,28 @@ function errorLabel(error: unknown): string {
  * on the first invocation once they are read; a failed read fails that invocation (logged) and the
  * next one reads again.
  */
-export function onFirstUse<E, R>(config: Config, logger: Logger, build: (config: Config) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+export function onFirstUse<A extends unknown[], R>(
+  config: Config,
+  logger: Logger,
+  build: (config: Config) => (...args: A) => Promise<R>,
+  whenUnavailable: () => R = () => {
+    throw new Error('do-creds is not configured; see its logs');
+  },
+): (...args: A) => Promise<R> {
   if (!hasBotSecretIds(config.botSecrets)) return build(config);
   const reader = createBotSecretsReader({ ...config.botSecrets, region: config.store.region, endpoint: config.store.endpoint, timeoutMs: config.store.timeoutMs });
-  let ready: Promise<(event: E) => Promise<R>> | undefined;
-  return async (event) => {
+  let ready: Promise<(...args: A) => Promise<R>> | undefined;
+  return async (...args) => {
     const attempt = (ready ??= reader.read().then((secrets) => build(withBotSecrets(config, secrets))));
-    let handle: (event: E) => Promise<R>;
+    let handle: (...args: A) => Promise<R>;
     try {
       handle = await attempt;
     } catch (error) {
-      if (ready === attempt) ready = undefined;
+      if (ready === attempt) ready = undefined; // not kept: the next invocation reads again
       logBotSecretsFailure(logger, error);
-      throw new Error('do-creds is not configured; see its logs', { cause: error });
+      return whenUnavailable();
     }
-    return handle(event);
+    return handle(...args);
   };
 }
 

@@ -1,5 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein';
-import { REQUIRED_WITH, SCOPES, SCOPE_DESCRIPTIONS } from './scope-catalogue.generated.js';
+import { REQUIRED_WITH, SCOPES } from './scope-catalogue.generated.js';
 
 /**
  * DigitalOcean's scope catalogue: the names its API knows (generated from the OpenAPI spec by
@@ -68,10 +68,6 @@ export function withRequired(scopes: Iterable<string>): Set<string> {
 /** Whether a set of granular scopes grants `scope`, directly or through a scope that also grants it. */
 export function grants(granted: ReadonlySet<string>, scope: string): boolean {
   return granted.has(scope) || (ALSO_GRANTED_BY[scope] ?? []).some((s) => granted.has(s));
-}
-
-export function describeScope(scope: string): string | undefined {
-  return SCOPE_DESCRIPTIONS[scope];
 }
 
 /** Scopes grouped by resource, each group's actions with read first: [["droplet", ["read", "create"]], ...]. */

@@ -59,20 +59,6 @@ export function holds(access: TokenAccess, scope: string): boolean | undefined {
   }
 }
 
-/** Whether the token can change anything at all (false for Read Only), or undefined if unknown. */
-export function canWrite(access: TokenAccess): boolean | undefined {
-  switch (access.kind) {
-    case 'full_access':
-      return true;
-    case 'read_only':
-      return false;
-    case 'custom':
-      return access.scopes.some((s) => !isReadScope(s));
-    case 'unknown':
-      return undefined;
-  }
-}
-
 /** What became of DigitalOcean's token info: it said, it failed, it is turned off, or it named nothing known. */
 export type TokenInfoState = 'answered' | 'failed' | 'disabled' | 'unrecognised';
 

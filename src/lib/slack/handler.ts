@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createBotSecretsReader, hasBotSecretIds, logBotSecretsFailure, withBotSecrets } from '../bot-secrets.js';
+import { onFirstUse } from '../bot-secrets.js';
 import { ConfigError, loadConfig, type Config, type Env } from '../config.js';
 import { createDigitalOceanClient } from '../digitalocean/client.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -34,23 +34,8 @@ export function createSlackHandler(env: Env): LambdaHttpHandler {
     tokenInfoHedgeMs: config.digitalocean.tokenInfoHedgeMs,
     now: () => new Date(),
   };
-  if (!hasBotSecretIds(config.botSecrets)) return buildHandler(config, logger, validation);
-
-  const base = config;
-  const reader = createBotSecretsReader({ ...base.botSecrets, region: base.store.region, endpoint: base.store.endpoint, timeoutMs: base.store.timeoutMs });
-  let ready: Promise<LambdaHttpHandler> | undefined;
-  return async (event, context) => {
-    const attempt = (ready ??= reader.read().then((secrets) => buildHandler(withBotSecrets(base, secrets), logger, validation)));
-    let handle: LambdaHttpHandler;
-    try {
-      handle = await attempt;
-    } catch (error) {
-      if (ready === attempt) ready = undefined; // not kept: the next request reads again
-      logBotSecretsFailure(logger, error);
-      return NOT_CONFIGURED;
-    }
-    return handle(event, context);
-  };
+  // With BOT_*_SECRET_ID the secrets are read on the first request; a failed read answers 500.
+  return onFirstUse(config, logger, (c) => buildHandler(c, logger, validation), () => NOT_CONFIGURED);
 }
 
 function buildHandler(config: Config, logger: Logger, validation: ValidationDeps): LambdaHttpHandler {

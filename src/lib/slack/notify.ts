@@ -76,17 +76,6 @@ export interface AuditEntry {
   at: Date;
 }
 
-/** One structured log line per change, and the same as a message in AUDIT_CHANNEL_ID if set. */
-export async function audit(client: WebClient, logger: Logger, channel: string | undefined, entry: AuditEntry): Promise<void> {
-  logAudit(logger, entry);
-  if (channel === undefined) return;
-  try {
-    await client.chat.postMessage({ channel, ...auditMessage(entry) });
-  } catch (error) {
-    logger.warn({ event: 'audit_post_failed', fault: faultLabel(classifySlackError(error)) }, 'could not post to the audit channel');
-  }
-}
-
 /** The audit log line: written whatever LOG_LEVEL says (short of silent), because it is the trail. */
 export function logAudit(logger: Logger, entry: AuditEntry): void {
   alwaysInfo(logger).info(
