@@ -22,6 +22,13 @@ describe('loadConfig', () => {
     expect(config.slack.apiTimeoutMs).toBe(2000);
   });
 
+  it('refuses to run the Slack function on Lambda without the jobs queue, where in-process jobs would be lost', () => {
+    expect(problemsOf({ ...base, AWS_LAMBDA_FUNCTION_NAME: 'do-creds-prod-slack' })).toContain(
+      'QUEUE_URL is required on Lambda (without it confirmations and audit posts would be lost after the answer)',
+    );
+    expect(problemsOf({ ...base, AWS_LAMBDA_FUNCTION_NAME: 'do-creds-prod-slack', QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs' })).toEqual([]);
+  });
+
   it('adds the trailing slash the WebClient needs to a custom Slack API URL', () => {
     expect(loadConfig({ ...base, SLACK_API_URL: 'http://127.0.0.1:9999/api' }).slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
   });

@@ -239,6 +239,10 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
   ];
   const policy = parseScopePolicy(env.SCOPE_POLICY, env.REQUIRED_SCOPES);
   if (!policy.ok) problems.push(...policy.problems);
+  // Lambda freezes the process once it has answered: in-process jobs (confirmations, audit posts) would be lost.
+  if (role === 'slack' && (env.AWS_LAMBDA_FUNCTION_NAME ?? '') !== '' && !(env.QUEUE_URL ?? '').trim()) {
+    problems.push('QUEUE_URL is required on Lambda (without it confirmations and audit posts would be lost after the answer)');
+  }
   if (!parsed.success || !policy.ok || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   if ((e.LOG_LEVEL === 'debug' || e.LOG_LEVEL === 'trace') && !e.DO_CREDS_DEV_MODE) {
