@@ -20,7 +20,8 @@ export type Job =
 /** Sends jobs for later; false when they could not be handed over (the caller then answers otherwise). */
 export interface JobQueue {
   readonly description: string;
-  send(jobs: Job[]): Promise<boolean>;
+  /** `signal` bounds the hand-over (Slack is waiting); in-process sending never waits. */
+  send(jobs: Job[], signal?: AbortSignal): Promise<boolean>;
 }
 
 /** A job from the wire, checked: anything else is dropped (and dead-lettered by the worker). */

@@ -32,13 +32,13 @@ export function createSqsQueue(options: SqsQueueOptions): JobQueue {
     ));
   return {
     description: 'Amazon SQS',
-    async send(jobs) {
+    async send(jobs, signal) {
       const m = await loadSdk();
       const sqs = await connect();
       for (let i = 0; i < jobs.length; i += 10) {
         const entries = jobs.slice(i, i + 10).map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job) }));
         try {
-          const res = await sqs.send(new m.SendMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }));
+          const res = await sqs.send(new m.SendMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }), signal ? { abortSignal: signal } : {});
           if ((res.Failed ?? []).length > 0) return false;
         } catch {
           return false;

@@ -4,11 +4,12 @@ import { fingerprint, keyedFingerprint } from '../fingerprint.js';
 import type { Logger } from '../logger.js';
 import { validateSubmission, type ValidatedCredentialSet, type ValidationDeps } from '../validation.js';
 import type { KnownBlock, ModalView } from '@slack/types';
-import type { JobQueue } from '../queue/jobs.js';
+import type { Job, JobQueue } from '../queue/jobs.js';
 import { context, header, plain, section } from './blocks.js';
 import { credentialSummaryBlocks } from './credential-summary.js';
 import { parseModalMetadata, readSubmission, toSlackErrors } from './credentials-modal.js';
-import { auditMessage, logAudit, type AuditEntry } from './notify.js';
+import { auditJob } from './audit-job.js';
+import { logAudit, type AuditEntry } from './notify.js';
 import { storeFaultText } from './store-messages.js';
 
 /** A submitted form: validate, store, close the form, confirm privately, audit. */
@@ -26,6 +27,9 @@ export interface SubmissionDeps {
   /** Epoch milliseconds at which saving must stop so that Slack gets its answer within 3 seconds. */
   deadline: number;
 }
+
+/** The hand-over may use this much past the save's deadline: the answer must leave within Slack's 3 s. */
+const ENQUEUE_GRACE_MS = 400;
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -48,7 +52,9 @@ export async function handleSubmission({ ack, body, view }: Args, deps: Submissi
     deps.logger.warn({ event: 'store_failed', fault: saved.kind, environment: set.environment, user }, 'could not store the credentials');
     // A save that may have landed is on the trail either way.
     if (saved.kind === 'unknown_outcome' && !deps.isRetry) {
-      await record(deps, { action: 'unknown', ...auditEntry }, `unknown:${view.id}:${fingerprint(set.token)}`);
+      const entry: AuditEntry = { action: 'unknown', ...auditEntry };
+      logAudit(deps.logger, entry);
+      await enqueue(deps, [auditJob(deps.auditChannelId, entry, `unknown:${view.id}:${fingerprint(set.token)}`)]);
     }
     await ack({ response_action: 'errors', errors: toSlackErrors({ environment: storeFaultText(saved, 'save') }) });
     return;
@@ -60,19 +66,21 @@ export async function handleSubmission({ ack, body, view }: Args, deps: Submissi
     return;
   }
   const action = saved.outcome === 'created' ? 'save' : saved.outcome === 'restored' ? 'restore' : 'rotate';
-  const told = await deps.jobs.send([{ kind: 'tell', id: `tell:${saved.versionId}`, user, channel: metadata.channelId, message }]);
-  await record(deps, { action, ...auditEntry }, `audit:${saved.versionId}`);
-  // If the queue cannot take the confirmation, the form shows it instead of closing.
-  await ack(told ? { response_action: 'clear' } : { response_action: 'update', view: answerView(message) });
-  if (!told) deps.logger.warn({ event: 'job_enqueue_failed', kind: 'tell', environment: set.environment }, 'confirmation shown in the form instead');
+  const entry: AuditEntry = { action, ...auditEntry };
+  logAudit(deps.logger, entry);
+  // One hand-over for the confirmation and the audit post.
+  const tell: Job = { kind: 'tell', id: `tell:${saved.versionId}`, user, channel: metadata.channelId, message };
+  const queued = await enqueue(deps, [tell, auditJob(deps.auditChannelId, entry, `audit:${saved.versionId}`)]);
+  // If the queue cannot take them, the form shows the confirmation instead of closing.
+  await ack(queued ? { response_action: 'clear' } : { response_action: 'update', view: answerView(message) });
+  if (!queued) deps.logger.warn({ event: 'job_enqueue_failed', kind: 'tell', environment: set.environment }, 'confirmation shown in the form instead');
 }
 
-/** The audit log line now; the audit-channel post as a job. */
-async function record(deps: SubmissionDeps, entry: AuditEntry, id: string): Promise<void> {
-  logAudit(deps.logger, entry);
-  if (deps.auditChannelId === undefined) return;
-  const sent = await deps.jobs.send([{ kind: 'audit', id, channel: deps.auditChannelId, message: auditMessage(entry) }]);
-  if (!sent) deps.logger.warn({ event: 'job_enqueue_failed', kind: 'audit' }, 'the audit-channel post could not be queued; the audit log line stands');
+/** Hands jobs over, bounded so that Slack still gets its answer in time (the save stops at the deadline). */
+async function enqueue(deps: SubmissionDeps, jobs: (Job | undefined)[]): Promise<boolean> {
+  const present = jobs.filter((j): j is Job => j !== undefined);
+  if (present.length === 0) return true;
+  return deps.jobs.send(present, AbortSignal.timeout(Math.max(100, deps.deadline + ENQUEUE_GRACE_MS - Date.now())));
 }
 
 /** A message shown in the form itself (a modal takes up to 100 blocks). */
