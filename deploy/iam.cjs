@@ -2,9 +2,10 @@
 // serverless.yml at package time. Least privilege, enforced by IAM rather than trusted to the code:
 // - the Slack function writes credential secrets but never reads one back; it deletes only with a
 //   recovery window of 7 days or more; it tags only with do-creds:* keys;
-// - the scan reads credential secrets and writes only the tags it owns;
+// - the scheduled scan only lists and queues; the worker reads credential secrets (to check tokens)
+//   and writes only the tags the scan owns;
 // - each function reads only its own bot secret(s) (serverless.yml, BotSlackSecret and BotSharedSecret):
-//   the scan can never read the Slack signing secret;
+//   the worker can never read the Slack signing secret, the scan reads none;
 // - every ARN is built with Fn::Sub from the stack's own partition, region and account.
 // Condition keys: AWS Service Authorization Reference, "Actions, resources, and condition keys for AWS
 // Secrets Manager" (docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
@@ -174,39 +175,43 @@ function slackRole() {
   ]);
 }
 
+/**
+ * The scheduled scan only lists (tags, never values) and queues the work: it reads no secret at all,
+ * not even the bot token.
+ */
 function scanRole() {
-  const key = kmsKey();
-  return role([
-    // The health check reads tokens; alerts and checks are recorded as tags.
-    { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: credentialSecrets() },
-    tagging(['secretsmanager:TagResource'], SCAN_TAGS),
-    // Reconciling a set's metadata with a new token also removes the old token's keyed HMAC, which
-    // the scan cannot compute (it does not hold the key): it may remove that tag, never set it.
-    tagging(['secretsmanager:UntagResource'], [...SCAN_TAGS, 'do-creds:token-hmac']),
-    listSecrets,
-    { Effect: 'Allow', Action: ['secretsmanager:BatchGetSecretValue'], Resource: '*' },
-    // Its own secret: the bot token, to post alerts.
-    { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [BOT_SHARED_SECRET] },
-    // Never the Slack signing secret, whatever else this role is ever granted.
-    { Effect: 'Deny', Action: ['secretsmanager:GetSecretValue'], Resource: [BOT_SLACK_SECRET] },
-    ...(key ? [...kms(key, ['kms:Decrypt'], [credentialSecrets()]), ...kms(key, ['kms:Decrypt'], [BOT_SHARED_SECRET])] : []),
-  ]);
+  return role([listSecrets, { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['JobsQueue', 'Arn'] } }]);
 }
 
-/** The worker: takes jobs from the queue, remembers done ones in the jobs table, posts with the bot token. */
+/**
+ * The worker: takes jobs from the queue (confirmations, audit posts, the scan's pages and alerts),
+ * remembers done ones in the jobs table, reads tokens to check them, records checks and alerts as the
+ * scan's own tags, queues follow-up scan work, and posts with the bot token.
+ */
 function workerRole() {
   const key = kmsKey();
   return role([
     {
-      // What Lambda's SQS event source needs on the queue (Lambda developer guide, "Using Lambda with Amazon SQS").
+      // What Lambda's SQS event source needs on the queue (Lambda developer guide, "Using Lambda with Amazon SQS"),
+      // and SendMessage for the rest of a listing or checks left over.
       Effect: 'Allow',
-      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage'],
       Resource: { 'Fn::GetAtt': ['JobsQueue', 'Arn'] },
     },
     { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': ['JobsTable', 'Arn'] } },
+    // The health check reads tokens; alerts and checks are recorded as tags.
+    { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: credentialSecrets() },
+    tagging(['secretsmanager:TagResource'], SCAN_TAGS),
+    // Reconciling a set's metadata with a new token also removes the old token's keyed HMAC, which
+    // the worker cannot compute (it does not hold the key): it may remove that tag, never set it.
+    tagging(['secretsmanager:UntagResource'], [...SCAN_TAGS, 'do-creds:token-hmac']),
+    listSecrets,
+    { Effect: 'Allow', Action: ['secretsmanager:BatchGetSecretValue'], Resource: '*' },
+    // Its own secret: the bot token, to post.
     { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [BOT_SHARED_SECRET] },
+    // Never the Slack signing secret, whatever else this role is ever granted.
     { Effect: 'Deny', Action: ['secretsmanager:GetSecretValue'], Resource: [BOT_SLACK_SECRET] },
-    ...(key ? kms(key, ['kms:Decrypt'], [BOT_SHARED_SECRET]) : []),
+    ...(key ? [...kms(key, ['kms:Decrypt'], [credentialSecrets()]), ...kms(key, ['kms:Decrypt'], [BOT_SHARED_SECRET])] : []),
   ]);
 }
 

@@ -145,7 +145,10 @@ describe('the packaged template and zips', () => {
       }
     }
     expect(envOf('SlackLambdaFunction')).toMatchObject({ BOT_SLACK_SECRET_ID: SLACK_SECRET, BOT_SHARED_SECRET_ID: SHARED_SECRET });
-    expect(envOf('ExpiryScanLambdaFunction').BOT_SHARED_SECRET_ID).toEqual(SHARED_SECRET);
+    expect(envOf('WorkerLambdaFunction').BOT_SHARED_SECRET_ID).toEqual(SHARED_SECRET);
+    expect(envOf('WorkerLambdaFunction')).not.toHaveProperty('BOT_SLACK_SECRET_ID');
+    // The scheduled scan only lists and queues: no secret of the bot's at all.
+    expect(envOf('ExpiryScanLambdaFunction')).not.toHaveProperty('BOT_SHARED_SECRET_ID');
     expect(envOf('ExpiryScanLambdaFunction')).not.toHaveProperty('BOT_SLACK_SECRET_ID');
   });
 
@@ -164,7 +167,7 @@ describe('the packaged template and zips', () => {
     expect(JSON.parse(String(shared.Properties.SecretString))).toEqual({ bot_token: '' });
     // Without KMS_KEY_ARN: AWS's managed key, and no KMS statement anywhere.
     expect(slack.Properties.KmsKeyId).toEqual({ Ref: 'AWS::NoValue' });
-    for (const role of ['SlackRole', 'ScanRole']) expect(statementsOf(role).some((s) => s.Action.some((a) => a.startsWith('kms:')))).toBe(false);
+    for (const role of ['SlackRole', 'ScanRole', 'WorkerRole']) expect(statementsOf(role).some((s) => s.Action.some((a) => a.startsWith('kms:')))).toBe(false);
   });
 });
 
@@ -196,9 +199,10 @@ describe('IAM', () => {
     const deny = withAction(slack, 'secretsmanager:DeleteSecret', 'Deny');
     expect(deny.some((s) => s.Condition?.Bool?.['secretsmanager:ForceDeleteWithoutRecovery'] === 'true' && resources(s).includes('*'))).toBe(true);
     expect(withAction(statementsOf('ScanRole'), 'secretsmanager:DeleteSecret')).toHaveLength(0);
+    expect(withAction(statementsOf('WorkerRole'), 'secretsmanager:DeleteSecret')).toHaveLength(0);
   });
 
-  it('limits tagging to do-creds keys, on CreateSecret too, and the scan to the keys it writes', () => {
+  it('limits tagging to do-creds keys, on CreateSecret too, and the worker to the keys the scan writes', () => {
     const slack = statementsOf('SlackRole');
     for (const action of ['secretsmanager:TagResource', 'secretsmanager:UntagResource']) {
       const [s, ...more] = withAction(slack, action);
@@ -218,20 +222,27 @@ describe('IAM', () => {
     // Untagging may also drop the old token's keyed HMAC when metadata is reconciled; never set it.
     const untagKeys = [...scanKeys, 'do-creds:token-hmac'];
     for (const [action, keys] of [['secretsmanager:TagResource', scanKeys], ['secretsmanager:UntagResource', untagKeys]] as const) {
-      const [s, ...more] = withAction(statementsOf('ScanRole'), action);
+      const [s, ...more] = withAction(statementsOf('WorkerRole'), action);
       expect(more).toHaveLength(0);
       expect([...(s?.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'] as string[])].sort()).toEqual([...keys].sort());
       expect(s?.Condition?.Null?.['aws:TagKeys']).toBe('false');
       expect(resources(s!)).toEqual([CREDENTIALS_ARN]);
     }
+    expect(withAction(statementsOf('ScanRole'), 'secretsmanager:TagResource')).toHaveLength(0);
   });
 
-  it('lets each function read its own bot secrets by Ref, and the scan never the Slack-only secret', () => {
+  it('lets the scheduled scan only list and queue: it reads no secret, not even the bot token', () => {
+    const actions = statementsOf('ScanRole').flatMap((s) => s.Action).sort();
+    expect(actions).toEqual(['secretsmanager:ListSecrets', 'sqs:SendMessage']);
+    expect(withAction(statementsOf('ScanRole'), 'sqs:SendMessage').flatMap(resources)).toEqual([{ 'Fn::GetAtt': ['JobsQueue', 'Arn'] }]);
+  });
+
+  it('lets each function read its own bot secrets by Ref, and the worker never the Slack-only secret', () => {
     const slack = withAction(statementsOf('SlackRole'), 'secretsmanager:GetSecretValue').flatMap(resources);
     // The Slack function reads no credential back: only its two bot secrets.
     expect(slack).toEqual([SLACK_SECRET, SHARED_SECRET]);
 
-    const scan = statementsOf('ScanRole');
+    const scan = statementsOf('WorkerRole');
     const scanReads = withAction(scan, 'secretsmanager:GetSecretValue').flatMap(resources);
     expect(scanReads).toEqual(expect.arrayContaining([CREDENTIALS_ARN, SHARED_SECRET]));
     expect(scanReads).not.toContainEqual(SLACK_SECRET);
@@ -248,7 +259,7 @@ describe('IAM', () => {
       }
     }
     expect(withAction(statementsOf('SlackRole'), 'secretsmanager:ListSecrets')).toHaveLength(1);
-    expect(withAction(statementsOf('ScanRole'), 'secretsmanager:BatchGetSecretValue').flatMap(resources)).toEqual(['*']);
+    expect(withAction(statementsOf('WorkerRole'), 'secretsmanager:BatchGetSecretValue').flatMap(resources)).toEqual(['*']);
   });
 });
 
@@ -261,19 +272,28 @@ describe('the jobs queue', () => {
       | { FunctionResponseTypes: string[]; ScalingConfig?: { MaximumConcurrency: number } }
       | undefined;
     expect(mapping?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    expect(mapping?.ScalingConfig?.MaximumConcurrency).toBeLessThanOrEqual(5);
+    // Bounded, and with each worker's tag-write pace inside AWS's 50 tag writes a second (not adjustable).
+    const maximum = mapping?.ScalingConfig?.MaximumConcurrency ?? Infinity;
+    expect(maximum).toBeLessThanOrEqual(5);
+    const worker = resource('WorkerLambdaFunction').Properties as { Timeout: number; Environment: { Variables: Record<string, unknown> } };
+    expect(maximum * Number(worker.Environment.Variables.SCAN_TAG_WRITES_PER_SECOND)).toBeLessThanOrEqual(40);
+    // Lambda refuses a mapping whose queue's visibility timeout is shorter than the function's timeout.
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Timeout);
+    // No invocation needs more than 60 s: the scan and the worker stop starting work at 45 s.
+    expect(worker.Timeout).toBeLessThanOrEqual(60);
+    expect((resource('ExpiryScanLambdaFunction').Properties as { Timeout: number }).Timeout).toBeLessThanOrEqual(60);
     const ttl = (resource('JobsTable').Properties as { TimeToLiveSpecification: { Enabled: boolean } }).TimeToLiveSpecification;
     expect(ttl.Enabled).toBe(true);
   });
 
-  it('lets the Slack function only send to it, and the worker only take from it and read the bot token', () => {
+  it('lets the Slack function only send to it, and the worker take from it, send follow-ups, and read only the bot token of the bot secrets', () => {
     const send = withAction(statementsOf('SlackRole'), 'sqs:SendMessage');
     expect(send.flatMap(resources)).toEqual([{ 'Fn::GetAtt': ['JobsQueue', 'Arn'] }]);
     expect(withAction(statementsOf('SlackRole'), 'sqs:ReceiveMessage')).toHaveLength(0);
     const worker = statementsOf('WorkerRole');
     expect(withAction(worker, 'sqs:DeleteMessage').flatMap(resources)).toEqual([{ 'Fn::GetAtt': ['JobsQueue', 'Arn'] }]);
     expect(withAction(worker, 'dynamodb:PutItem').flatMap(resources)).toEqual([{ 'Fn::GetAtt': ['JobsTable', 'Arn'] }]);
-    expect(withAction(worker, 'secretsmanager:GetSecretValue').flatMap(resources)).toEqual([SHARED_SECRET]);
+    expect(withAction(worker, 'secretsmanager:GetSecretValue').flatMap(resources)).toEqual([CREDENTIALS_ARN, SHARED_SECRET]);
     expect(withAction(worker, 'secretsmanager:GetSecretValue', 'Deny').flatMap(resources)).toEqual([SLACK_SECRET]);
   });
 });
@@ -311,7 +331,9 @@ describe('deploy/iam.cjs', () => {
           .filter((s) => s.Action.some((a) => a.startsWith('kms:')));
       });
     const slack = kmsOf('SlackRole');
-    const scan = kmsOf('ScanRole');
+    // The scheduled scan reads no secret, so it needs no key; the worker decrypts tokens and the bot token.
+    expect(kmsOf('ScanRole')).toEqual([]);
+    const scan = kmsOf('WorkerRole');
     for (const s of [...slack, ...scan]) {
       expect(s.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
       expect(s.Condition?.StringEquals?.['kms:ViaService']).toEqual({ 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' });

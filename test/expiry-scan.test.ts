@@ -19,7 +19,8 @@ beforeAll(async () => {
   // Scans post their alerts back to back; Slack's one message a second per channel is kept for the
   // test that is about it (a scan of many sets in one channel), so the others stay fast.
   world.slack.setPostWindow(0);
-  scan = await loadScanHandler(world.env);
+  // Likewise do-creds' own pacing of alerts to one channel (ALERT_POST_INTERVAL_MS, 1 s by default).
+  scan = await loadScanHandler({ ...world.env, ALERT_POST_INTERVAL_MS: '0' });
 });
 afterEach(() => {
   world.slack.reset();
@@ -89,7 +90,7 @@ describe('expiry alerts', () => {
       expect(alertFor(env), env).toHaveLength(threshold === undefined ? 0 : 1);
       expect(tag(env, 'do-creds:alerted-threshold'), env).toBe(threshold === undefined ? undefined : String(threshold));
     }
-    expect(summary).toMatchObject({ scanned: 11, alertsSent: 9, revokedFound: 0, failures: 0 });
+    expect(summary).toMatchObject({ listed: 11, alertsSent: 9, revokedFound: 0, failures: 0 });
   });
 
   it('says who, which environment, the fingerprint, the date and the days left, with Rotate now and the guide', async () => {
@@ -270,7 +271,7 @@ describe('scale', () => {
   it('scans 260 sets over several ListSecrets pages', async () => {
     for (let i = 0; i < 260; i += 1) seed(`env-${String(i).padStart(3, '0')}`, i === 7 ? 7 : undefined);
     const summary = await scan(at(NOW));
-    expect(summary).toMatchObject({ scanned: 260, alertsSent: 1, failures: 0 });
+    expect(summary).toMatchObject({ listed: 260, alertsSent: 1, failures: 0 });
     expect(world.secretsManager.calls.filter((c) => c.operation === 'ListSecrets')).toHaveLength(3);
   });
 });
@@ -293,16 +294,20 @@ describe('Slack faults', () => {
     expect(summary).toMatchObject({ alertsSent: 1, failures: 0 });
   });
 
-  it('posts the alerts of several sets into one channel at Slack\'s pace, one a second, and loses none', async () => {
+  it('posts the alerts of several sets into one channel at Slack\'s pace, one a second, so Slack refuses none', async () => {
     world.slack.setPostWindow(1_000);
     try {
+      const paced = await loadScanHandler(world.env);
       seed('a', 7);
       seed('b', 3);
       seed('c', 1);
-      const summary = await scan(at(NOW));
+      const summary = await paced(at(NOW));
       expect(summary).toMatchObject({ alertsSent: 3, failures: 0 });
-      expect(world.slack.accepted('chat.postMessage').map((c) => c.args.channel)).toEqual(['C0PLATFORM', 'C0PLATFORM', 'C0PLATFORM']);
-      expect(world.slack.refusals.some((r) => r.error === 'ratelimited')).toBe(true);
+      const posts = world.slack.accepted('chat.postMessage');
+      expect(posts.map((c) => c.args.channel)).toEqual(['C0PLATFORM', 'C0PLATFORM', 'C0PLATFORM']);
+      expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(950);
+      expect(posts[2]!.at - posts[1]!.at).toBeGreaterThanOrEqual(950);
+      expect(world.slack.refusals.filter((r) => r.error === 'ratelimited')).toEqual([]);
     } finally {
       world.slack.setPostWindow(0);
     }
@@ -323,7 +328,7 @@ describe('Slack faults', () => {
 });
 
 describe('the scan', () => {
-  it('ends with one structured log line: sets scanned, alerts sent, revoked found, failures', async () => {
+  it('logs what each job did, and the run\'s totals; the figures are CloudWatch metrics in Embedded Metric Format', async () => {
     seed('prod', 7);
     seed('broken', undefined, { behaviour: { fault: 'unauthorized' } });
     const output = captureOutput();
@@ -332,13 +337,23 @@ describe('the scan', () => {
     } finally {
       output.restore();
     }
-    const done = output.lines().filter((l) => l.event === 'expiry_scan_done');
+    const lines = output.lines();
+    expect(lines.filter((l) => l.event === 'scan_listed')).toEqual([expect.objectContaining({ listed: 2, batches: 1, complete: true })]);
+    expect(lines.filter((l) => l.event === 'scan_job_done').map((l) => l.kind).sort()).toEqual(['scan-alerts', 'scan-batch']);
+    const done = lines.filter((l) => l.event === 'expiry_scan_done');
     expect(done).toHaveLength(1);
-    expect(done[0]).toMatchObject({ scanned: 2, alertsSent: 2, revokedFound: 1, failures: 0 });
-    // And the same as CloudWatch metrics, in Embedded Metric Format (one log line, no API call).
-    const emf = output.lines().find((l) => typeof l._aws === 'object');
-    expect(emf).toMatchObject({ ScanCompleted: 1, SetsScanned: 2, AlertsSent: 2, RevokedFound: 1, ScanFailures: 0, service: 'expiry-scan' });
-    expect(JSON.stringify(emf?._aws)).toContain('"Namespace":"do-creds"');
+    expect(done[0]).toMatchObject({ listed: 2, checked: 2, alertsSent: 2, revokedFound: 1, failures: 0 });
+    // One EMF line per job (no API call): the listing's says it completed; added up, the run's figures.
+    const emf = lines.filter((l) => typeof l._aws === 'object');
+    expect(emf.every((l) => l.service === 'expiry-scan' && JSON.stringify(l._aws).includes('"Namespace":"do-creds"'))).toBe(true);
+    const sum = (name: string) => emf.reduce((n, l) => n + Number(l[name] ?? 0), 0);
+    expect({ completed: sum('ScanCompleted'), listed: sum('SetsScanned'), alerts: sum('AlertsSent'), revoked: sum('RevokedFound'), failures: sum('ScanFailures') }).toEqual({
+      completed: 1,
+      listed: 2,
+      alerts: 2,
+      revoked: 1,
+      failures: 0,
+    });
   });
 
   it('lets the alert\'s Rotate now button open the rotate form for that environment', async () => {

@@ -66,7 +66,7 @@ describe.skipIf(!moto.ok)('the SQS queue and the worker, against moto', () => {
   it('sends jobs in one batch, and the worker posts each once however often it is delivered', async () => {
     const { url, sqs } = await makeQueue();
     const table = await makeTable();
-    const queue = createSqsQueue({ queueUrl: url, region: 'us-east-1', endpoint: server!.url, timeoutMs: 2000 });
+    const queue = createSqsQueue({ queueUrl: url, region: 'us-east-1', endpoint: server!.url, timeoutMs: 2000, maxAttempts: 2 });
     expect(await queue.send([tell('tell:a'), { kind: 'audit', id: 'audit:a', channel: 'C0AUDIT', message: { text: 'audit', blocks: [] } }])).toBe(true);
     const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
     const bodies = (received.Messages ?? []).map((m) => ({ id: m.MessageId!, body: m.Body! }));

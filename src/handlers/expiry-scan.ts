@@ -1,4 +1,4 @@
 import { createScanHandler } from '../lib/scan-handler.js';
 
-/** EventBridge schedule -> expiry alerts and the daily health check of stored tokens. */
+/** EventBridge schedule -> the daily expiry scan: lists the stored sets and queues their checks and alerts. */
 export const handler = createScanHandler(process.env);

@@ -1,4 +1,4 @@
 import { createWorkerHandler } from '../lib/worker-handler.js';
 
-/** SQS -> the work Slack does not wait for: private confirmations and audit posts. */
+/** SQS -> work nobody waits for: private confirmations, audit posts, and the expiry scan's pages and alerts. */
 export const handler = createWorkerHandler(process.env);

@@ -207,10 +207,15 @@ export function onFirstUse<A extends unknown[], R>(
  * bot token only), built on first use when its secrets live in Secrets Manager. A bad configuration
  * is one log line at cold start, and every invocation then fails.
  */
-export function backgroundHandler<E, R>(env: Env, component: string, build: (config: Config, logger: Logger) => (event: E) => Promise<R>): (event: E) => Promise<R> {
+export function backgroundHandler<A extends unknown[], R>(
+  env: Env,
+  role: 'worker' | 'lister',
+  component: string,
+  build: (config: Config, logger: Logger) => (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   let config: Config;
   try {
-    config = loadConfig(env, 'scan');
+    config = loadConfig(env, role);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     createLogger('info').error({ event: 'config_invalid', problems: error.problems }, 'do-creds is not configured');

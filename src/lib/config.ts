@@ -124,6 +124,13 @@ const envSchema = z.object({
       return [...new Set(days)].sort((a, b) => b - a);
     }),
   HEALTH_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(20).default(4),
+  /**
+   * Tag writes a second from one scan worker. AWS allows 50 a second across the account, not
+   * adjustable (aws.md): serverless.yml runs at most 4 workers, 4 x 10 = 40, leaving room for saves.
+   */
+  SCAN_TAG_WRITES_PER_SECOND: z.coerce.number().int().min(1).max(50).default(10),
+  /** The least time between two alerts posted to one channel: Slack allows about one message a second per channel. */
+  ALERT_POST_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   ALLOWED_USER_IDS: idList(USER_ID),
   ALLOWED_USERGROUP_IDS: idList(GROUP_ID),
   ALLOWED_CHANNEL_IDS: idList(CHANNEL_ID),
@@ -184,6 +191,8 @@ export interface QueueConfig {
 export interface ScanConfig {
   thresholdsDays: number[];
   healthCheckConcurrency: number;
+  tagWritesPerSecond: number;
+  alertPostIntervalMs: number;
 }
 
 /**
@@ -231,7 +240,15 @@ export class ConfigError extends Error {
  * Each of the bot's secrets comes either from its variable or from a Secrets Manager secret named by
  * BOT_SLACK_SECRET_ID / BOT_SHARED_SECRET_ID, never both (which one would win is not obvious).
  */
-export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
+/**
+ * - `slack`: the Slack function (signing secret and bot token);
+ * - `worker`: the jobs worker (the bot token, to post);
+ * - `lister`: the scheduled scan, which only lists and queues: no bot token when deployed with a queue,
+ *   but run without one (locally) it does the jobs itself and posts alerts, so it needs the bot token.
+ */
+export type Role = 'slack' | 'worker' | 'lister';
+
+export function loadConfig(env: Env, role: Role = 'slack'): Config {
   const parsed = envSchema.safeParse(env);
   const problems = [
     ...botSecretProblems(env, role),
@@ -240,8 +257,12 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
   const policy = parseScopePolicy(env.SCOPE_POLICY, env.REQUIRED_SCOPES);
   if (!policy.ok) problems.push(...policy.problems);
   // Lambda freezes the process once it has answered: in-process jobs (confirmations, audit posts) would be lost.
-  if (role === 'slack' && (env.AWS_LAMBDA_FUNCTION_NAME ?? '') !== '' && !(env.QUEUE_URL ?? '').trim()) {
-    problems.push('QUEUE_URL is required on Lambda (without it confirmations and audit posts would be lost after the answer)');
+  if (role !== 'worker' && (env.AWS_LAMBDA_FUNCTION_NAME ?? '') !== '' && !(env.QUEUE_URL ?? '').trim()) {
+    problems.push(
+      role === 'slack'
+        ? 'QUEUE_URL is required on Lambda (without it confirmations and audit posts would be lost after the answer)'
+        : 'QUEUE_URL is required on Lambda (the scan hands its work to the worker through it)',
+    );
   }
   if (!parsed.success || !policy.ok || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -252,7 +273,7 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
     ]);
   }
   return {
-    botSecrets: { slackSecretId: role === 'slack' ? e.BOT_SLACK_SECRET_ID : undefined, sharedSecretId: e.BOT_SHARED_SECRET_ID },
+    botSecrets: { slackSecretId: role === 'slack' ? e.BOT_SLACK_SECRET_ID : undefined, sharedSecretId: needsBotToken(env, role) ? e.BOT_SHARED_SECRET_ID : undefined },
     slack: {
       signingSecret: e.SLACK_SIGNING_SECRET ?? '',
       botToken: e.SLACK_BOT_TOKEN ?? '',
@@ -281,7 +302,12 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
     },
     accessContact: e.ACCESS_CONTACT,
     fingerprintKey: e.FINGERPRINT_HMAC_KEY,
-    scan: { thresholdsDays: e.EXPIRY_THRESHOLDS_DAYS, healthCheckConcurrency: e.HEALTH_CHECK_CONCURRENCY },
+    scan: {
+      thresholdsDays: e.EXPIRY_THRESHOLDS_DAYS,
+      healthCheckConcurrency: e.HEALTH_CHECK_CONCURRENCY,
+      tagWritesPerSecond: e.SCAN_TAG_WRITES_PER_SECOND,
+      alertPostIntervalMs: e.ALERT_POST_INTERVAL_MS,
+    },
     queue: { url: e.QUEUE_URL, endpoint: e.AWS_ENDPOINT_URL_SQS, jobsTable: e.JOBS_TABLE, dynamoEndpoint: e.AWS_ENDPOINT_URL_DYNAMODB },
     alertChannelId: e.ALERT_CHANNEL_ID,
     auditChannelId: e.AUDIT_CHANNEL_ID,
@@ -303,7 +329,12 @@ export function loadConfig(env: Env, role: 'slack' | 'scan' = 'slack'): Config {
 const isSet = (v: string | undefined) => (v ?? '').trim() !== '';
 
 /** Each bot secret from exactly one place: its variable, or the Secrets Manager secret that holds it. */
-function botSecretProblems(env: Env, role: 'slack' | 'scan'): string[] {
+/** The lister with a queue posts nothing: it hands everything to the worker. */
+function needsBotToken(env: Env, role: Role): boolean {
+  return role !== 'lister' || !isSet(env.QUEUE_URL);
+}
+
+function botSecretProblems(env: Env, role: Role): string[] {
   const problems: string[] = [];
   const fromSecret = { slack: role === 'slack' && isSet(env.BOT_SLACK_SECRET_ID), shared: isSet(env.BOT_SHARED_SECRET_ID) };
   if (role === 'slack') {
@@ -315,6 +346,7 @@ function botSecretProblems(env: Env, role: 'slack' | 'scan'): string[] {
       problems.push('SLACK_SIGNING_SECRET is required');
     }
   }
+  if (!needsBotToken(env, role)) return problems;
   if (fromSecret.shared) {
     if (isSet(env.SLACK_BOT_TOKEN)) problems.push('SLACK_BOT_TOKEN must not be set with BOT_SHARED_SECRET_ID (that secret holds it)');
   } else if (!isSet(env.SLACK_BOT_TOKEN)) {

@@ -98,6 +98,11 @@ export interface CredentialStore {
   save(version: NewVersion, deadline?: number): Promise<StoreResult<SaveOutcome>>;
   describe(environment: string, signal?: AbortSignal): Promise<StoreResult<{ set: StoredSet | undefined }>>;
   list(signal?: AbortSignal): Promise<StoreResult<{ sets: StoredSet[] }>>;
+  /**
+   * One page of the listing (at most 100 sets in Secrets Manager), from `cursor` (the previous page's;
+   * none for the first). No cursor in the answer: that was the last page. Tags only, never values.
+   */
+  listPage(cursor?: string, signal?: AbortSignal): Promise<StoreResult<{ sets: StoredSet[]; cursor: string | undefined }>>;
   delete(environment: string, recoveryDays: number, signal?: AbortSignal): Promise<StoreResult<{ deletionDate: Date | undefined }>>;
   updateMetadata(environment: string, patch: Partial<SetMetadata>, signal?: AbortSignal): Promise<StoreResult<object>>;
   /** Current values (and their version ids) of sets; sets deleted meanwhile are left out. */

@@ -56,6 +56,17 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
   };
   const nameOf = (environment: string) => `${options.prefix}${environment}`;
 
+  function list(): ReturnType<CredentialStore['list']> {
+    return serial(async () => {
+      const { key, file } = await open(options.dir);
+      const sets = Object.entries(file.sets)
+        .filter(([, e]) => !e.deletionDate)
+        .map(([env, e]) => toStoredSet(key, nameOf(env), env, e))
+        .sort((a, b) => a.metadata.environment.localeCompare(b.metadata.environment));
+      return { kind: 'ok', sets };
+    });
+  }
+
   return {
     description: `the encrypted local file store (${join(options.dir, DATA_FILE)})`,
     nameOf,
@@ -99,15 +110,12 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
       });
     },
 
-    list() {
-      return serial(async () => {
-        const { key, file } = await open(options.dir);
-        const sets = Object.entries(file.sets)
-          .filter(([, e]) => !e.deletionDate)
-          .map(([env, e]) => toStoredSet(key, nameOf(env), env, e))
-          .sort((a, b) => a.metadata.environment.localeCompare(b.metadata.environment));
-        return { kind: 'ok', sets };
-      });
+    list,
+
+    async listPage() {
+      // One page: the embedded store is small and local.
+      const all = await list();
+      return all.kind === 'ok' ? { kind: 'ok', sets: all.sets, cursor: undefined } : all;
     },
 
     delete(environment, recoveryDays) {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import pThrottle from 'p-throttle';
 import type * as SM from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient, Tag } from '@aws-sdk/client-secrets-manager';
 import type { CredentialStore, SaveOutcome, SecretValue, SetMetadata, StoredSet, StoreFault, StoreResult } from './credential-set.js';
@@ -25,6 +26,11 @@ export interface SecretsManagerStoreOptions {
   hmacKey: string;
   /** First retry delay; doubles per attempt. Small in Slack's 3-second path, larger for the scan. */
   retryBaseMs: number;
+  /**
+   * Paces TagResource and UntagResource calls from this process: AWS allows 50 a second across the
+   * account and Region, not adjustable ([aws.md]). Unset: not paced (the Slack function tags a few per save).
+   */
+  tagWritesPerSecond?: number | undefined;
   client?: SecretsManagerClient;
 }
 
@@ -78,6 +84,10 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       return (await client.send(make(m) as never, opts(signal))) as T;
     });
 
+  const pace: () => Promise<void> = options.tagWritesPerSecond
+    ? pThrottle({ limit: options.tagWritesPerSecond, interval: 1000, strict: true })(() => Promise.resolve())
+    : () => Promise.resolve();
+
   /** Sets the given metadata as tags and removes optional ones that are now unset. */
   async function writeTags(name: string, metadata: Partial<SetMetadata>, signal?: AbortSignal): Promise<Attempt<unknown>> {
     const tags = toTags(metadata);
@@ -85,10 +95,14 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       .filter((k) => metadata[k] === undefined && k !== 'expiresAt')
       .map((k) => TAG[k]);
     if (tags.length > 0) {
+      await pace();
       const res = await run((m) => new m.TagResourceCommand({ SecretId: name, Tags: tags }), signal);
       if (!res.ok) return res;
     }
-    if (unset.length > 0) return run((m) => new m.UntagResourceCommand({ SecretId: name, TagKeys: unset }), signal);
+    if (unset.length > 0) {
+      await pace();
+      return run((m) => new m.UntagResourceCommand({ SecretId: name, TagKeys: unset }), signal);
+    }
     return { ok: true, value: undefined };
   }
 
@@ -166,6 +180,30 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
     return settle(created, 'created');
   }
 
+  async function listPage(cursor?: string, signal?: AbortSignal): Promise<StoreResult<{ sets: StoredSet[]; cursor: string | undefined }>> {
+    const res = await run<SM.ListSecretsCommandOutput>(
+      (m) =>
+        new m.ListSecretsCommand({
+          MaxResults: 100,
+          NextToken: cursor,
+          Filters: [
+            { Key: 'name', Values: [options.prefix] },
+            { Key: 'tag-key', Values: [TAG.environment] },
+          ],
+        }),
+      signal,
+    );
+    if (!res.ok) return publicFault(res.fault);
+    const sets: StoredSet[] = [];
+    for (const s of res.value.SecretList ?? []) {
+      // ListSecrets may lag by minutes (AWS): a set deleted meanwhile can still be listed.
+      if (s.DeletedDate !== undefined) continue;
+      const set = toStoredSet(s.Name ?? '', options.prefix, s.Tags, s.SecretVersionsToStages);
+      if (set) sets.push(set);
+    }
+    return { kind: 'ok', sets, cursor: res.value.NextToken || undefined };
+  }
+
   return {
     description: `AWS Secrets Manager (${options.region})`,
     nameOf,
@@ -180,31 +218,17 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
 
     async list(signal) {
       const sets: StoredSet[] = [];
-      let next: string | undefined;
+      let cursor: string | undefined;
       do {
-        const res = await run<SM.ListSecretsCommandOutput>(
-          (m) =>
-            new m.ListSecretsCommand({
-              MaxResults: 100,
-              NextToken: next,
-              Filters: [
-                { Key: 'name', Values: [options.prefix] },
-                { Key: 'tag-key', Values: [TAG.environment] },
-              ],
-            }),
-          signal,
-        );
-        if (!res.ok) return publicFault(res.fault);
-        for (const s of res.value.SecretList ?? []) {
-          // ListSecrets may lag by minutes (AWS): a set deleted meanwhile can still be listed.
-          if (s.DeletedDate !== undefined) continue;
-          const set = toStoredSet(s.Name ?? '', options.prefix, s.Tags, s.SecretVersionsToStages);
-          if (set) sets.push(set);
-        }
-        next = res.value.NextToken;
-      } while (next);
+        const page = await listPage(cursor, signal);
+        if (page.kind !== 'ok') return page;
+        sets.push(...page.sets);
+        cursor = page.cursor;
+      } while (cursor);
       return { kind: 'ok', sets: sets.sort((a, b) => a.metadata.environment.localeCompare(b.metadata.environment)) };
     },
+
+    listPage,
 
     async delete(environment, recoveryDays, signal) {
       const res = await run<SM.DeleteSecretCommandOutput>(

@@ -4,7 +4,7 @@ import { createFileStore } from './file-store.js';
 import { createSecretsManagerStore } from './secret-store.js';
 
 /** The configured credential store: AWS Secrets Manager, or the embedded file store (CREDS_STORE). */
-export function createStore(config: StoreConfig, hmacKey: string, retryBaseMs: number): CredentialStore {
+export function createStore(config: StoreConfig, hmacKey: string, retryBaseMs: number, tagWritesPerSecond?: number): CredentialStore {
   if (config.kind === 'file') return createFileStore({ dir: config.fileDir, prefix: config.prefix, hmacKey });
-  return createSecretsManagerStore({ ...config, hmacKey, retryBaseMs });
+  return createSecretsManagerStore({ ...config, hmacKey, retryBaseMs, tagWritesPerSecond });
 }

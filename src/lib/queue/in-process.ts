@@ -2,8 +2,8 @@ import type { Job, JobQueue } from './jobs.js';
 
 /**
  * The embedded queue for `npm start` and tests: jobs run in this process right after the answer
- * has been sent (a timer later), never inside Slack's 3 seconds. Not for Lambda, which freezes the
- * process once it has answered: deployed, the SQS queue is used.
+ * has been sent (a timer later, or after their delay), never inside Slack's 3 seconds. Not for
+ * Lambda, which freezes the process once it has answered: deployed, the SQS queue is used.
  */
 
 /** Every in-process run still going, across module instances (tests import handlers afresh). */
@@ -14,9 +14,10 @@ const pending: Set<Promise<unknown>> = ((globalThis as Record<symbol, unknown>)[
 export function createInProcessQueue(run: (job: Job) => Promise<void>): JobQueue {
   return {
     description: 'in-process',
-    send(jobs) {
+    send(jobs, options) {
+      const delayMs = (options?.delaySeconds ?? 0) * 1000;
       for (const job of jobs) {
-        const done: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, 0))
+        const done: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, delayMs))
           .then(() => run(job))
           .catch(() => undefined)
           .finally(() => pending.delete(done));

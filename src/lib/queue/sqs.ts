@@ -1,10 +1,10 @@
 import type * as SQS from '@aws-sdk/client-sqs';
-import type { JobQueue } from './jobs.js';
+import { MAX_DELAY_SECONDS, type Job, type JobQueue } from './jobs.js';
 
 /**
- * The deployed queue: Amazon SQS, the only module that talks to it. Jobs go out in one
- * SendMessageBatch (up to 10 entries per call, SQS API reference); the worker function receives
- * them with partial batch responses, and the queue's redrive policy dead-letters what keeps failing.
+ * The deployed queue: Amazon SQS, the only module that talks to it. Jobs go out in SendMessageBatch
+ * calls; the worker function receives them with partial batch responses, and the queue's redrive
+ * policy dead-letters what keeps failing.
  */
 
 export interface SqsQueueOptions {
@@ -12,7 +12,17 @@ export interface SqsQueueOptions {
   region: string;
   endpoint: string | undefined;
   timeoutMs: number;
+  /** Attempts per call: 2 while Slack waits; more for the scan and the worker, which nobody waits for. */
+  maxAttempts: number;
 }
+
+/**
+ * SendMessageBatch: "a maximum of 10 messages", and the batch's total size is limited like one
+ * message's (SQS API reference, SendMessageBatch). AWS raised that to 1 MiB in 2025; 256 KiB is the
+ * older, stricter limit, and what moto enforces.
+ */
+const MAX_ENTRIES = 10;
+const MAX_BATCH_BYTES = 256 * 1024;
 
 let sdk: Promise<typeof SQS> | undefined;
 const loadSdk = () => (sdk ??= import('@aws-sdk/client-sqs'));
@@ -25,20 +35,20 @@ export function createSqsQueue(options: SqsQueueOptions): JobQueue {
         new m.SQSClient({
           region: options.region,
           ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-          // Sent while Slack waits: one quick retry at most.
-          maxAttempts: 2,
+          maxAttempts: options.maxAttempts,
           requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs, throwOnRequestTimeout: true },
         }),
     ));
   return {
     description: 'Amazon SQS',
-    async send(jobs, signal) {
+    async send(jobs, sendOptions) {
       const m = await loadSdk();
       const sqs = await connect();
-      for (let i = 0; i < jobs.length; i += 10) {
-        const entries = jobs.slice(i, i + 10).map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job) }));
+      const delay = sendOptions?.delaySeconds === undefined ? undefined : Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(sendOptions.delaySeconds)));
+      for (const batch of batches(jobs)) {
+        const entries = batch.map((body, n) => ({ Id: String(n), MessageBody: body, ...(delay ? { DelaySeconds: delay } : {}) }));
         try {
-          const res = await sqs.send(new m.SendMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }), signal ? { abortSignal: signal } : {});
+          const res = await sqs.send(new m.SendMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }), sendOptions?.signal ? { abortSignal: sendOptions.signal } : {});
           if ((res.Failed ?? []).length > 0) return false;
         } catch {
           return false;
@@ -47,4 +57,23 @@ export function createSqsQueue(options: SqsQueueOptions): JobQueue {
       return true;
     },
   };
+}
+
+/** Message bodies grouped into batches SQS accepts: at most 10, and at most 256 KiB together. */
+function batches(jobs: Job[]): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const body of jobs.map((j) => JSON.stringify(j))) {
+    const size = Buffer.byteLength(body);
+    if (current.length === MAX_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(body);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }

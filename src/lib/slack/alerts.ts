@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import type { Alert, AlertSender } from '../expiry-scan.js';
+import type { Alert, AlertSender } from '../scan/alert.js';
 import { isoDay } from '../expiry.js';
 import { showFingerprint } from '../fingerprint.js';
 import type { Logger } from '../logger.js';
@@ -17,19 +17,38 @@ export const DIGEST_FROM = 4;
 /** Rows per digest message: two sections of 12 rows stay well inside 3,000 characters each. */
 const ROWS_PER_DIGEST = 24;
 
-export function createSlackAlertSender(client: WebClient, logger: Logger, fallbackChannel: string | undefined): AlertSender {
-  const channelOf = (alert: Alert) => alert.set.metadata.alertChannel ?? fallbackChannel ?? (alert.set.metadata.submittedBy || undefined);
+export interface AlertSenderOptions {
+  /** Where alerts of sets without a channel of their own go (ALERT_CHANNEL_ID); else the submitter's DM. */
+  fallbackChannel: string | undefined;
+  /** The least time between two posts to one channel: Slack allows about one message a second per channel (slack.md). */
+  channelIntervalMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createSlackAlertSender(client: WebClient, logger: Logger, options: AlertSenderOptions): AlertSender {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const channelOf = (alert: Alert) => alert.set.metadata.alertChannel ?? options.fallbackChannel ?? (alert.set.metadata.submittedBy || undefined);
+  // Posts to one channel are spaced out here rather than left to Slack's 429s: fewer calls, none refused.
+  const lastPost = new Map<string, number>();
+  const paced = async <T>(channel: string, post: () => Promise<T>): Promise<T> => {
+    const wait = (lastPost.get(channel) ?? 0) + options.channelIntervalMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    try {
+      return await post();
+    } finally {
+      lastPost.set(channel, Date.now());
+    }
+  };
   const send = (alert: Alert) => {
     const message = alertMessage(alert);
     const submitter = alert.set.metadata.submittedBy || undefined;
     const channel = channelOf(alert);
-    const first = channel === undefined ? undefined : () => client.chat.postMessage({ channel, ...message });
+    const first = channel === undefined ? undefined : () => paced(channel, () => client.chat.postMessage({ channel, ...message }));
     // No second try at the same person when the alert was already meant for their DM.
     const dmUser = channel === submitter ? undefined : submitter;
     return postOrDm(client, logger, first, dmUser, message, { what: 'alert', fields: { environment: alert.set.metadata.environment } });
   };
   return {
-    send,
     async sendAll(alerts) {
       const delivered: boolean[] = new Array<boolean>(alerts.length).fill(false);
       const byChannel = new Map<string | undefined, number[]>();
@@ -42,7 +61,7 @@ export function createSlackAlertSender(client: WebClient, logger: Logger, fallba
         for (let start = 0; start < indexes.length; start += ROWS_PER_DIGEST) {
           const part = indexes.slice(start, start + ROWS_PER_DIGEST);
           const message = digestMessage(part.map((i) => alerts[i]!), indexes.length);
-          const ok = await postOrDm(client, logger, () => client.chat.postMessage({ channel, ...message }), undefined, message, {
+          const ok = await postOrDm(client, logger, () => paced(channel, () => client.chat.postMessage({ channel, ...message })), undefined, message, {
             what: 'alert_digest',
             fields: { channel, alerts: part.length },
           });
@@ -54,18 +73,29 @@ export function createSlackAlertSender(client: WebClient, logger: Logger, fallba
   };
 }
 
-/** Many expiry alerts for one channel as one message: a row per environment, soonest first. */
-export function digestMessage(alerts: Extract<Alert, { kind: 'expiry' }>[], total: number): { text: string; blocks: KnownBlock[] } {
+/** Many alerts for one channel as one message: a row per environment, the most urgent first. */
+export function digestMessage(alerts: Alert[], total: number): { text: string; blocks: KnownBlock[] } {
+  const urgency = (a: Alert) => (a.kind === 'revoked' ? -Infinity : a.daysLeft);
   const rows = [...alerts]
-    .sort((a, b) => a.daysLeft - b.daysLeft)
+    .sort((a, b) => urgency(a) - urgency(b))
     .map((a) => {
       const m = a.set.metadata;
       const who = m.submittedBy ? ` · <@${escapeMrkdwn(m.submittedBy)}>` : '';
-      const when = a.daysLeft < 0 ? '*expired*' : a.daysLeft === 0 ? 'expires *today*' : `expires in ${a.daysLeft} day${a.daysLeft === 1 ? '' : 's'}`;
-      return `• *${escapeMrkdwn(m.environment)}* \`${showFingerprint(m.tokenFingerprint)}\` ${when}${m.expiresAt ? ` (${isoDay(m.expiresAt)})` : ''}${who}`;
+      const date = m.expiresAt ? ` (${isoDay(m.expiresAt)})` : '';
+      const what =
+        a.kind === 'revoked'
+          ? '*no longer works* (DigitalOcean rejects it)'
+          : a.daysLeft < 0
+            ? `*expired*${date}`
+            : a.daysLeft === 0
+              ? `expires *today*${date}`
+              : `expires in ${a.daysLeft} day${a.daysLeft === 1 ? '' : 's'}${date}`;
+      return `• *${escapeMrkdwn(m.environment)}* \`${showFingerprint(m.tokenFingerprint)}\` ${what}${who}`;
     });
   const half = Math.ceil(rows.length / 2);
-  const text = `${total} DigitalOcean tokens in this channel expire soon or have expired`;
+  const text = alerts.every((a) => a.kind === 'expiry')
+    ? `${total} DigitalOcean tokens in this channel expire soon or have expired`
+    : `${total} DigitalOcean tokens in this channel need rotating`;
   return {
     text,
     blocks: [

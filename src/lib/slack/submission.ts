@@ -80,7 +80,7 @@ export async function handleSubmission({ ack, body, view }: Args, deps: Submissi
 async function enqueue(deps: SubmissionDeps, jobs: (Job | undefined)[]): Promise<boolean> {
   const present = jobs.filter((j): j is Job => j !== undefined);
   if (present.length === 0) return true;
-  return deps.jobs.send(present, AbortSignal.timeout(Math.max(100, deps.deadline + ENQUEUE_GRACE_MS - Date.now())));
+  return deps.jobs.send(present, { signal: AbortSignal.timeout(Math.max(100, deps.deadline + ENQUEUE_GRACE_MS - Date.now())) });
 }
 
 /** A message shown in the form itself (a modal takes up to 100 blocks). */

@@ -1,0 +1,14 @@
+import type { StoredSet } from '../credential-set.js';
+
+/** What the scan tells people: a token about to expire (or expired), or one DigitalOcean rejects. */
+export type Alert =
+  | { kind: 'expiry'; set: StoredSet; daysLeft: number; threshold: number }
+  | { kind: 'revoked'; set: StoredSet };
+
+export interface AlertSender {
+  /**
+   * The alerts of one job, in order; several for one channel may go as one digest. Per alert: whether
+   * it reached someone (its channel or, failing that, the submitter).
+   */
+  sendAll(alerts: Alert[]): Promise<boolean[]>;
+}
