@@ -2,6 +2,7 @@ import { DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
 import { FULL_ACCESS, type TokenBehaviour } from './support/fake-digitalocean.js';
+import { seedSet, type Seeded } from './support/seed-sets.js';
 import { captureOutput, loadScanHandler, type ScanHandler } from './support/harness.js';
 import { blockActionPayload, interactionBody, signedEvent } from './support/slack-request.js';
 import { startWorld, type World } from './support/world.js';
@@ -31,38 +32,9 @@ afterAll(() => world.close());
 /** The scheduled event EventBridge delivers; its time is the scan's clock. */
 const at = (ms: number) => ({ time: new Date(ms).toISOString(), 'detail-type': 'Scheduled Event' as const, source: 'aws.events' });
 
-interface Seeded {
-  env: string;
-  token: string;
-}
-
 /** Stores a set directly, as do-creds' store writes it, with a token registered at DigitalOcean. */
 function seed(env: string, expiresInDays: number | undefined, o: { channel?: string | null; behaviour?: Partial<TokenBehaviour>; alerted?: number } = {}): Seeded {
-  const token = fakeDoToken();
-  const { accessKey, secretKey } = fakeSpacesKey();
-  world.digitalocean.setToken(token, { scopes: FULL_ACCESS, ...o.behaviour });
-  // The submitter is a member of the workspace (alerts fall back to a direct message to them).
-  world.slack.addUser(`U${env.toUpperCase().replace(/-/g, '')}`);
-  const expiry = expiresInDays === undefined ? 'never' : new Date(NOW + expiresInDays * DAY).toISOString().slice(0, 10);
-  const tags = [
-    { Key: 'do-creds:environment', Value: env },
-    { Key: 'do-creds:token-expiry', Value: expiry },
-    { Key: 'do-creds:submitted-by', Value: `U${env.toUpperCase().replace(/-/g, '')}` },
-    { Key: 'do-creds:submitted-at', Value: new Date(NOW - 10 * DAY).toISOString() },
-    { Key: 'do-creds:token-fingerprint', Value: token.slice(-4) },
-    { Key: 'do-creds:spaces-key-id', Value: accessKey },
-    { Key: 'do-creds:spaces-region', Value: 'nyc3' },
-    { Key: 'do-creds:validation', Value: 'ok' },
-    { Key: 'do-creds:validated-at', Value: new Date(NOW - 10 * DAY).toISOString() },
-    ...(o.channel === null ? [] : [{ Key: 'do-creds:alert-channel', Value: o.channel ?? 'C0PLATFORM' }]),
-    ...(o.alerted === undefined ? [] : [{ Key: 'do-creds:alerted-threshold', Value: String(o.alerted) }]),
-  ];
-  const value = { do_token: token, do_access_key: accessKey, do_secret_key: secretKey, spaces_region: 'nyc3', spaces_endpoint: world.spaces.url };
-  world.secretsManager.seed(`do-creds/${env}`, JSON.stringify(value), tags);
-  // do-creds records which version its tags describe.
-  const secret = world.secretsManager.secret(`do-creds/${env}`);
-  secret?.tags.push({ Key: 'do-creds:metadata-version', Value: secret.versions[0]?.id ?? '' });
-  return { env, token };
+  return seedSet({ ...world, spacesUrl: world.spaces.url }, env, { now: NOW, expiresInDays, ...o });
 }
 
 const alerts = () => world.slack.callsTo('chat.postMessage');

@@ -42,6 +42,14 @@ export interface FakeDigitalOcean {
   tokenInfoUrl: string;
   requests: { path: string; authorization: string | undefined }[];
   setToken(token: string, behaviour: TokenBehaviour): void;
+  /**
+   * Every answer (API and token info, errors included) leaves no sooner than `ms` after its request
+   * arrived; 0, the default, adds nothing. Rate limits count a request when it arrives. This models
+   * network plus service time for the benchmark; it is not a documented behaviour of DigitalOcean.
+   * A token's own `delayMs` and a `slow` token info still apply; a delay longer than `ms` is not
+   * shortened, nor added to.
+   */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -108,18 +116,32 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
   const tokens = new Map<string, TokenBehaviour & { expiresAt?: number | undefined }>();
   const calls = new Map<string, { at: number; path: string }[]>();
   const requests: FakeDigitalOcean['requests'] = [];
-  const server = createServer((req, res) => void handle(req, res));
+  let latencyMs = 0;
+  const server = createServer((req, res) => {
+    // setLatency: the answer leaves no sooner than `latencyMs` after the request arrived.
+    const due = Date.now() + latencyMs;
+    void handle(req, res).then(async (answer) => {
+      if (answer === undefined) return;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait);
+      if (res.destroyed) return;
+      answer();
+    });
+  });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Writes the answer to one request, when called; undefined: no answer (hung, or the client left). */
+  type Answer = (() => void) | undefined;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<Answer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push({ path: url.pathname + url.search, authorization: req.headers.authorization });
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const behaviour = token === undefined ? undefined : tokens.get(token);
     if (behaviour?.delayMs) await sleep(behaviour.delayMs);
-    if (res.destroyed) return;
-    if (behaviour === undefined || token === undefined) return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
+    if (res.destroyed) return undefined;
+    if (behaviour === undefined || token === undefined) return () => sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
     // An expired token stops working (create-personal-access-token docs: it disappears).
-    if (behaviour.expiresAt !== undefined && Date.now() >= behaviour.expiresAt) return sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
+    if (behaviour.expiresAt !== undefined && Date.now() >= behaviour.expiresAt) return () => sendError(res, 401, 'unauthorized', 'Unable to authenticate you');
 
     const now = Date.now();
     const history = calls.get(token) ?? [];
@@ -127,39 +149,43 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
     const limits = rateHeaders(history, behaviour, now);
     if (behaviour.rateLimitedCalls) {
       behaviour.rateLimitedCalls -= 1;
-      return sendError(res, 429, 'too_many_requests', 'API rate limit exceeded.', { ...limits, 'retry-after': '1' });
+      return () => sendError(res, 429, 'too_many_requests', 'API rate limit exceeded.', { ...limits, 'retry-after': '1' });
     }
     const refusal = overLimit(history, url.pathname, behaviour, now);
-    if (refusal) return sendError(res, 429, 'too_many_requests', 'API rate limit exceeded.', { ...limits, 'retry-after': String(refusal) });
+    if (refusal) return () => sendError(res, 429, 'too_many_requests', 'API rate limit exceeded.', { ...limits, 'retry-after': String(refusal) });
     history.push({ at: now, path: url.pathname });
     // Token info lives on cloud.digitalocean.com and is undocumented; whether it counts against the
     // token's API limits is unknown, so it is counted (the stricter answer), without RateLimit headers.
     if (url.pathname === '/v1/oauth/token/info') return tokenInfo(req, res, behaviour);
     const after = rateHeaders(history, behaviour, now);
-    if (behaviour.fault) return fault(req, res, behaviour.fault, after);
+    const tokenFault = behaviour.fault;
+    if (tokenFault) return () => fault(req, res, tokenFault, after);
     const endpoint = ENDPOINTS[url.pathname];
-    if (endpoint === undefined || req.method !== 'GET') return sendError(res, 404, 'not_found', 'The resource you were accessing could not be found.', after);
+    if (endpoint === undefined || req.method !== 'GET') return () => sendError(res, 404, 'not_found', 'The resource you were accessing could not be found.', after);
     if (!endpoint.scopes.every((s) => tokenHolds(behaviour.scopes, s))) {
-      return sendError(res, 403, 'forbidden', 'You are not authorized to perform this operation', after);
+      return () => sendError(res, 403, 'forbidden', 'You are not authorized to perform this operation', after);
     }
-    if (url.pathname === '/v2/account') return send(res, 200, accountBody(behaviour), after);
-    return send(res, 200, { [endpoint.key]: [], links: {}, meta: { total: 0 } }, after);
+    if (url.pathname === '/v2/account') return () => send(res, 200, accountBody(behaviour), after);
+    return () => send(res, 200, { [endpoint.key]: [], links: {}, meta: { total: 0 } }, after);
   }
 
-  async function tokenInfo(req: IncomingMessage, res: ServerResponse, b: TokenBehaviour & { expiresAt?: number | undefined }): Promise<void> {
+  async function tokenInfo(req: IncomingMessage, res: ServerResponse, b: TokenBehaviour & { expiresAt?: number | undefined }): Promise<Answer> {
     // A token-wide fault hits token info too: it is the same token at the same company.
-    if (b.fault) return fault(req, res, b.fault, {});
-    if (b.tokenInfo === 'hang') return; // never answers
+    const tokenFault = b.fault;
+    if (tokenFault) return () => fault(req, res, tokenFault, {});
+    if (b.tokenInfo === 'hang') return undefined; // never answers
     if (b.tokenInfo === 'slow') await sleep(b.tokenInfoDelayMs ?? 600);
-    if (b.tokenInfo === 'server_error') return sendError(res, 500, 'server_error', 'Unexpected server-side error');
-    send(res, 200, {
+    if (b.tokenInfo === 'server_error') return () => sendError(res, 500, 'server_error', 'Unexpected server-side error');
+    // expires_in_seconds is counted when the answer is made, before any latency.
+    const body = {
       resource_owner_id: 1234567,
       // A scheme do-creds has never seen: what an unrecognised answer looks like to it.
       scopes: b.tokenInfo === 'unrecognised' ? ['compute:manage', 'storage:manage'] : b.scopes,
       expires_in_seconds: b.expiresAt === undefined ? null : Math.max(0, Math.round((b.expiresAt - Date.now()) / 1000)),
       application: { uid: null },
       created_at: Math.floor(Date.now() / 1000) - 3600,
-    });
+    };
+    return () => send(res, 200, body);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -173,6 +199,9 @@ export async function startFakeDigitalOcean(): Promise<FakeDigitalOcean> {
         ...behaviour,
         expiresAt: typeof behaviour.expiresInSeconds === 'number' ? Date.now() + behaviour.expiresInSeconds * 1000 : undefined,
       }),
+    setLatency: (ms) => {
+      latencyMs = Math.max(0, ms);
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from '../../src/local/http.js';
@@ -32,6 +32,14 @@ import { readBody } from '../../src/local/http.js';
  * - `setListStaleness(ms)`: ListSecrets answers from a snapshot of that age ([API ListSecrets]: it
  *   "might not reflect changes from the last five minutes").
  * - `enforceQuotas(true)`: per-operation requests-per-second quotas answered with ThrottlingException.
+ * - `setLatency(ms)`: every answer leaves `ms` after its request arrived (for the benchmark).
+ *
+ * Scale: built to hold 100,000 secrets and page through them at the quota rates. Lookups by name or
+ * ARN are map reads; ListSecrets (and BatchGetSecretValue with Filters) keep one name-sorted view of
+ * the secrets (re-sorted only when the set of names changes; snapshots sort theirs once) and walk it
+ * from the NextToken, applying filters as they go, so a page costs O(log n + what it skips) and a
+ * full listing O(n). Filters are applied at request time, so a tag pushed onto `secret(name).tags`
+ * by a test is seen by the next call, as before.
  */
 
 interface Version {
@@ -80,12 +88,24 @@ export interface FakeSecretsManager {
   setListStaleness(ms: number): void;
   /** Answer ThrottlingException above the documented per-second quotas (off by default). */
   enforceQuotas(on: boolean): void;
+  /**
+   * Every answer (success or error, injected ones included) leaves no sooner than `ms` after its
+   * request arrived; 0, the default, adds nothing. Quotas count a request when it arrives, as AWS
+   * does. This models network plus service time for the benchmark; it is not a documented behaviour
+   * of Secrets Manager. An injected delay longer than `ms` is not shortened, nor added to.
+   */
+  setLatency(ms: number): void;
   secret(name: string): Secret | undefined;
   currentValue(name: string): Record<string, unknown> | undefined;
   versions(name: string): Version[];
-  /** Seeds a secret directly (for large listings). */
+  /**
+   * Seeds a secret directly (for large listings). With setListStaleness on, each seed snapshots every
+   * secret (O(n)); use seedMany for many secrets then.
+   */
   seed(name: string, value: string, tags: { Key: string; Value: string }[]): void;
-  /** Back to an empty account: secrets, calls, faults, staleness and quotas; late writes still in flight are dropped. */
+  /** Seeds many secrets at once, as `seed` does each, with one ListSecrets snapshot at the end. */
+  seedMany(entries: Iterable<{ name: string; value: string; tags: { Key: string; Value: string }[] }>): void;
+  /** Back to an empty account: secrets, calls, faults, staleness, quotas and latency; late writes still in flight are dropped. */
   clear(): void;
   close(): Promise<void>;
 }
@@ -110,6 +130,9 @@ export const SECRETS_MANAGER_QUOTAS: readonly { operations: readonly string[]; p
   // Not listed in aws.md: modelled at the control-plane rate of 50, the stricter guess.
   { operations: ['ListSecretVersionIds'], perSecond: 50 },
 ];
+
+/** Operation name to its index in SECRETS_MANAGER_QUOTAS. */
+const QUOTA_GROUP = new Map(SECRETS_MANAGER_QUOTAS.flatMap((q, i) => q.operations.map((op) => [op, i] as const)));
 
 /** [Tag quotas] (TagResource points there): 50 user tags; key 1-128, value 0-256 characters. */
 export const TAG_LIMITS = { perSecret: 50, keyLength: 128, valueLength: 256 } as const;
@@ -138,6 +161,25 @@ class AwsError extends Error {
 }
 
 const now = () => Date.now() / 1000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * ListSecrets' order (not documented; tests must not rely on it): by name as `localeCompare` orders
+ * them, ties between distinct names broken by code unit, so the order is total and can be searched.
+ */
+const collator = new Intl.Collator();
+const byName = (a: string, b: string): number => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+/** The index of the first secret in `sorted` whose name comes after `name`. */
+function firstAfter(sorted: readonly Secret[], name: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byName(sorted[mid]!.name, name) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 function shown(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(shown).join(', ')}]`;
@@ -250,12 +292,36 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   /** Bumped by clear(): a delayed write begun before it belongs to a previous test and is dropped. */
   let epoch = 0;
   let quotasOn = false;
-  const accepted = new Map<number, number[]>();
+  /** Per quota group, the arrival times (ms) of the requests it accepted, oldest first, from `head` on. */
+  const accepted = new Map<number, { times: number[]; head: number }>();
   let staleness = 0;
-  let history: { at: number; secrets: Secret[] }[] = [];
+  /** `sorted`: the snapshot's secrets by name, made the first time ListSecrets reads the snapshot. */
+  let history: { at: number; secrets: Secret[]; sorted?: Secret[] }[] = [];
+  let latencyMs = 0;
+  const byArn = new Map<string, Secret>();
+  /** The current secrets by name (byName); undefined until ListSecrets needs it after a bulk change. */
+  let sorted: Secret[] | undefined;
 
+  function add(s: Secret, bulk: boolean): void {
+    secrets.set(s.name, s);
+    byArn.set(s.arn, s);
+    // One new name goes into its place; a bulk seed leaves the sorting to the next listing.
+    if (sorted && !bulk) sorted.splice(firstAfter(sorted, s.name), 0, s);
+    else sorted = undefined;
+  }
+  function remove(s: Secret): void {
+    secrets.delete(s.name);
+    byArn.delete(s.arn);
+    if (!sorted) return;
+    const i = firstAfter(sorted, s.name) - 1;
+    if (sorted[i] === s) sorted.splice(i, 1);
+    else sorted = undefined;
+  }
+  function lookup(id: unknown): Secret | undefined {
+    return typeof id === 'string' ? (secrets.get(id) ?? byArn.get(id)) : undefined;
+  }
   function find(id: unknown): Secret {
-    const s = typeof id === 'string' ? (secrets.get(id) ?? [...secrets.values()].find((x) => x.arn === id)) : undefined;
+    const s = lookup(id);
     if (!s) throw new AwsError('ResourceNotFoundException', NOT_FOUND);
     return s;
   }
@@ -377,6 +443,29 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     SecretVersionsToStages: versionMap(s),
   });
 
+  /**
+   * One page of `view` (sorted by name) for ListSecrets and BatchGetSecretValue: the first `size`
+   * secrets that `keep` takes, after the NextToken's name. The NextToken names the last secret
+   * returned, so a secret created or deleted between pages neither shifts nor repeats the others.
+   * No NextToken when nothing `keep` takes is left (so no empty last page).
+   */
+  function pageByName(view: readonly Secret[], input: Record<string, unknown>, size: number, keep: (s: Secret) => boolean): { items: Secret[]; next: string | undefined } {
+    let i = 0;
+    if (input.NextToken !== undefined && input.NextToken !== null) {
+      const decoded = /^after:([\s\S]*)$/.exec(Buffer.from(str(input.NextToken, 'NextToken'), 'base64').toString());
+      // [Errors] InvalidNextTokenException: "The NextToken value is invalid."
+      if (!decoded) throw new AwsError('InvalidNextTokenException', 'The NextToken value is invalid.');
+      i = firstAfter(view, decoded[1]!);
+    }
+    const items: Secret[] = [];
+    for (; i < view.length && items.length < size; i += 1) if (keep(view[i]!)) items.push(view[i]!);
+    let more = false;
+    for (; i < view.length && !more; i += 1) more = keep(view[i]!);
+    const last = items.at(-1);
+    return { items, next: more && last ? Buffer.from(`after:${last.name}`).toString('base64') : undefined };
+  }
+
+  /** Offset paging, for ListSecretVersionIds (one secret's few versions). */
   function page<T>(items: T[], input: Record<string, unknown>, size: number): { items: T[]; next: string | undefined } {
     let start = 0;
     if (input.NextToken !== undefined && input.NextToken !== null) {
@@ -390,6 +479,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     return { items: slice, next };
   }
 
+  /** `wire`: a CreateSecret request (ClientRequestToken rules apply); otherwise a seed. */
   function create(input: Record<string, unknown>, wire: boolean): unknown {
     const name = str(input.Name ?? '', 'Name');
     checkLength(name, 'name', 1, 512);
@@ -413,7 +503,9 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
       throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     }
     const s: Secret = {
-      arn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-${randomBytes(3).toString('hex')}`,
+      // Six random hex digits, taken from randomUUID (which draws from a pool: randomBytes(3) per
+      // secret was a system call each, a second of seeding at 100,000).
+      arn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-${randomUUID().slice(0, 6)}`,
       name,
       description: input.Description as string | undefined,
       kmsKeyId: input.KmsKeyId as string | undefined,
@@ -426,7 +518,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     };
     // [API CreateSecret]: without SecretString or SecretBinary the secret has no version yet.
     const version = value === undefined || id === undefined ? undefined : addVersion(s, id, value).version;
-    secrets.set(name, s);
+    add(s, !wire);
     return { ARN: s.arn, Name: name, VersionId: version?.id };
   }
 
@@ -468,13 +560,9 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
       // [API ListSecrets] MaxResults: "Valid Range: Minimum value of 1. Maximum value of 100."
       const size = checkRange(input.MaxResults, 'maxResults', 1, 100) ?? 100;
       const filters = checkFilters(input.Filters);
+      const planned = input.IncludePlannedDeletion === true;
       // [API ListSecrets]: "might not reflect changes from the last five minutes" (setListStaleness).
-      const all = listView()
-        .filter((s) => input.IncludePlannedDeletion === true || s.deletionDate === undefined)
-        .filter((s) => matches(s, filters))
-        // The order is not documented; tests must not rely on it.
-        .sort((a, b) => a.name.localeCompare(b.name));
-      const { items, next } = page(all, input, size);
+      const { items, next } = pageByName(listView(), input, size, (s) => (planned || s.deletionDate === undefined) && matches(s, filters));
       return { SecretList: items.map(listEntry), NextToken: next };
     },
     BatchGetSecretValue(input) {
@@ -505,8 +593,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
       }
       const size = checkRange(input.MaxResults, 'maxResults', 1, 20) ?? 20;
       const filters = checkFilters(input.Filters);
-      const chosen = [...secrets.values()].filter((s) => s.deletionDate === undefined && matches(s, filters)).sort((a, b) => a.name.localeCompare(b.name));
-      const { items, next } = page(chosen, input, size);
+      const { items, next } = pageByName(currentSorted(), input, size, (s) => s.deletionDate === undefined && matches(s, filters));
       return { SecretValues: items.map((s) => operations.GetSecretValue!({ SecretId: s.name })), Errors: [], NextToken: next };
     },
     TagResource(input) {
@@ -551,8 +638,8 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
       if (force === true) {
         // [API DeleteSecret]: "If you forcibly delete an already deleted or nonexistent secret, the
         // operation does not return ResourceNotFoundException."
-        const s = typeof input.SecretId === 'string' ? (secrets.get(input.SecretId) ?? [...secrets.values()].find((x) => x.arn === input.SecretId)) : undefined;
-        if (s) secrets.delete(s.name);
+        const s = lookup(input.SecretId);
+        if (s) remove(s);
         const name = s?.name ?? String(input.SecretId);
         return { ARN: s?.arn ?? `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}`, Name: name, DeletionDate: now() };
       }
@@ -616,37 +703,56 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     });
     history = history.slice(keepFrom);
   }
-  /** The secrets as ListSecrets sees them: as they were `staleness` ms ago (or when staleness was switched on, if later). */
-  function listView(): Secret[] {
-    if (staleness <= 0) return [...secrets.values()];
+  /** The current secrets, sorted by name (byName). */
+  function currentSorted(): Secret[] {
+    sorted ??= [...secrets.values()].sort((a, b) => byName(a.name, b.name));
+    return sorted;
+  }
+  /** The secrets as ListSecrets sees them, by name: as they were `staleness` ms ago (or when staleness was switched on, if later). */
+  function listView(): readonly Secret[] {
+    if (staleness <= 0) return currentSorted();
     const cutoff = Date.now() - staleness;
     let chosen = history[0];
     for (const h of history) if (h.at <= cutoff) chosen = h;
-    return chosen ? chosen.secrets : [...secrets.values()];
+    if (!chosen) return currentSorted();
+    chosen.sorted ??= [...chosen.secrets].sort((a, b) => byName(a.name, b.name));
+    return chosen.sorted;
   }
 
   /** [Quotas]: a sliding one-second window per quota group; a refused request does not count. */
   function withinQuota(operation: string): boolean {
-    const group = SECRETS_MANAGER_QUOTAS.findIndex((q) => q.operations.includes(operation));
-    if (group < 0) return true;
+    const group = QUOTA_GROUP.get(operation);
+    if (group === undefined) return true;
     const t = Date.now();
-    const recent = (accepted.get(group) ?? []).filter((at) => at > t - 1000);
-    if (recent.length >= SECRETS_MANAGER_QUOTAS[group]!.perSecond) {
-      accepted.set(group, recent);
-      return false;
+    let window = accepted.get(group);
+    if (!window) accepted.set(group, (window = { times: [], head: 0 }));
+    // Drop what left the window from the front (arrival order): amortised O(1) a request.
+    while (window.head < window.times.length && window.times[window.head]! <= t - 1000) window.head += 1;
+    if (window.head > 1024 && window.head * 2 > window.times.length) {
+      window.times = window.times.slice(window.head);
+      window.head = 0;
     }
-    recent.push(t);
-    accepted.set(group, recent);
+    if (window.times.length - window.head >= SECRETS_MANAGER_QUOTAS[group]!.perSecond) return false;
+    window.times.push(t);
     return true;
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      sendError(res, new AwsError('InternalServiceError', `fake: ${error instanceof Error ? error.message : String(error)}`, 500));
-    });
+    // setLatency: the answer leaves no sooner than `latencyMs` after the request arrived.
+    const due = Date.now() + latencyMs;
+    void handle(req, res)
+      .catch((error: unknown) => new AwsError('InternalServiceError', `fake: ${error instanceof Error ? error.message : String(error)}`, 500))
+      .then(async (answer) => {
+        if (answer === undefined) return;
+        const wait = due - Date.now();
+        if (wait > 0) await sleep(wait);
+        if (answer instanceof AwsError) sendError(res, answer);
+        else send(res, 200, answer.output);
+      });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The answer to one request: an output, an error, or nothing (the client is gone). */
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<{ output: unknown } | AwsError | undefined> {
     const started = epoch;
     const raw = (await readBody(req)).toString('utf8');
     const target = String(req.headers['x-amz-target'] ?? '');
@@ -655,37 +761,37 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     try {
       input = JSON.parse(raw || '{}') as Record<string, unknown>;
     } catch {
-      return sendError(res, new AwsError('SerializationException', 'The request body is not valid JSON.'));
+      return new AwsError('SerializationException', 'The request body is not valid JSON.');
     }
     calls.push({ operation, input });
     if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
-      return sendError(res, new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.'));
+      return new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
     }
     if (quotasOn && !withinQuota(operation)) {
       // [Quotas] / [aws.md]: "Over a quota: ThrottlingException"; [Errors]: HTTP 400.
-      return sendError(res, new AwsError('ThrottlingException', 'Rate exceeded'));
+      return new AwsError('ThrottlingException', 'Rate exceeded');
     }
     const injected = faults.find((f) => f.operation === operation && f.remaining > 0);
     if (injected) {
       injected.remaining -= 1;
-      if (injected.fault.delayMs) await new Promise((r) => setTimeout(r, injected.fault.delayMs));
+      if (injected.fault.delayMs) await sleep(injected.fault.delayMs);
       if (injected.fault.type) {
-        return sendError(res, new AwsError(injected.fault.type, injected.fault.message ?? injected.fault.type, injected.fault.status ?? 400));
+        return new AwsError(injected.fault.type, injected.fault.message ?? injected.fault.type, injected.fault.status ?? 400);
       }
       // A delayed request from before clear() belongs to another test: it must not land in this one.
-      if (epoch !== started) return sendError(res, new AwsError('InternalServiceError', 'fake: dropped across clear()', 500));
+      if (epoch !== started) return new AwsError('InternalServiceError', 'fake: dropped across clear()', 500);
       // Otherwise it goes on and is applied, even if the client has given up waiting (a late write).
     }
     const op = operations[operation];
-    if (!op) return sendError(res, new AwsError('InvalidAction', `Unknown operation ${operation}`));
+    if (!op) return new AwsError('InvalidAction', `Unknown operation ${operation}`);
     try {
       const output = op(input);
       if (MUTATING.has(operation)) snapshot();
-      if (injected?.fault.answerDelayMs) await new Promise((r) => setTimeout(r, injected.fault.answerDelayMs));
-      if (res.destroyed) return;
-      send(res, 200, output);
+      if (injected?.fault.answerDelayMs) await sleep(injected.fault.answerDelayMs);
+      if (res.destroyed) return undefined;
+      return { output };
     } catch (error) {
-      if (error instanceof AwsError) return sendError(res, error);
+      if (error instanceof AwsError) return error;
       throw error;
     }
   }
@@ -705,6 +811,9 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
       quotasOn = on;
       accepted.clear();
     },
+    setLatency(ms) {
+      latencyMs = Math.max(0, ms);
+    },
     secret: (name) => secrets.get(name),
     currentValue(name) {
       const s = secrets.get(name);
@@ -716,8 +825,15 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
       create({ Name: name, SecretString: value, Tags: tags }, false);
       snapshot();
     },
+    seedMany(entries) {
+      for (const { name, value, tags } of entries) create({ Name: name, SecretString: value, Tags: tags }, false);
+      snapshot();
+    },
     clear() {
       secrets.clear();
+      byArn.clear();
+      sorted = undefined;
+      latencyMs = 0;
       calls.length = 0;
       faults = [];
       epoch += 1;

@@ -165,7 +165,7 @@ async function requeueLeftover(job: BatchJob, left: { jobs: Check[]; resumeAt: n
   };
   const delaySeconds = Math.ceil((left.resumeAt - Date.now()) / 1000);
   await handOver([rest], deps, delaySeconds > 0 ? delaySeconds : undefined);
-  deps.logger.info({ event: 'scan_batch_continues', left: left.jobs.length, delaySeconds: Math.max(0, delaySeconds) }, 'checks left over are queued again');
+  alwaysInfo(deps.logger).info({ event: 'scan_batch_continues', left: left.jobs.length, delaySeconds: Math.max(0, delaySeconds) }, 'checks left over are queued again');
 }
 
 /**

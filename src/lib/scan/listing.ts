@@ -1,5 +1,5 @@
 import type { CredentialStore, StoredSet } from '../credential-set.js';
-import type { Logger } from '../logger.js';
+import { alwaysInfo, type Logger } from '../logger.js';
 import { MAX_DELAY_SECONDS, type BatchEntry, type Job, type JobQueue } from '../queue/jobs.js';
 import { describesAnotherVersion, dueExpiryAlert, isPastExpiry } from './due.js';
 import { emptyTally, type ScanTally } from './tally.js';
@@ -81,7 +81,7 @@ export async function runListing(job: { runAt: string; run: string; cursor?: str
   if (cursor !== undefined) {
     const rest: Job = { kind: 'scan-list', id: `scan-list:${job.run}:${job.part + 1}`, runAt: job.runAt, run: job.run, cursor, part: job.part + 1 };
     if (!(await deps.queue.send([rest]))) throw new ScanListingFailed('the rest of the listing could not be queued');
-    deps.logger.info({ event: 'scan_listing_continues', part: job.part + 1 }, 'out of time: the rest of the listing is queued');
+    alwaysInfo(deps.logger).info({ event: 'scan_listing_continues', part: job.part + 1 }, 'out of time: the rest of the listing is queued');
   }
   return { tally, batches, complete: cursor === undefined };
 }
