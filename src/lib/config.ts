@@ -129,6 +129,8 @@ const envSchema = z.object({
    * adjustable (aws.md): serverless.yml runs at most 4 workers, 4 x 10 = 40, leaving room for saves.
    */
   SCAN_TAG_WRITES_PER_SECOND: z.coerce.number().int().min(1).max(50).default(10),
+  /** Likewise BatchGetSecretValue (100 a second per account): 4 workers x 20 = 80. */
+  SCAN_BATCH_READS_PER_SECOND: z.coerce.number().int().min(1).max(100).default(20),
   /** The least time between two alerts posted to one channel: Slack allows about one message a second per channel. */
   ALERT_POST_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   ALLOWED_USER_IDS: idList(USER_ID),
@@ -192,6 +194,7 @@ export interface ScanConfig {
   thresholdsDays: number[];
   healthCheckConcurrency: number;
   tagWritesPerSecond: number;
+  batchReadsPerSecond: number;
   alertPostIntervalMs: number;
 }
 
@@ -306,6 +309,7 @@ export function loadConfig(env: Env, role: Role = 'slack'): Config {
       thresholdsDays: e.EXPIRY_THRESHOLDS_DAYS,
       healthCheckConcurrency: e.HEALTH_CHECK_CONCURRENCY,
       tagWritesPerSecond: e.SCAN_TAG_WRITES_PER_SECOND,
+      batchReadsPerSecond: e.SCAN_BATCH_READS_PER_SECOND,
       alertPostIntervalMs: e.ALERT_POST_INTERVAL_MS,
     },
     queue: { url: e.QUEUE_URL, endpoint: e.AWS_ENDPOINT_URL_SQS, jobsTable: e.JOBS_TABLE, dynamoEndpoint: e.AWS_ENDPOINT_URL_DYNAMODB },

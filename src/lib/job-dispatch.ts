@@ -11,6 +11,7 @@ import { publishScanMetrics } from './scan/metrics.js';
 import type { ScanTally } from './scan/tally.js';
 import { createSlackAlertSender } from './slack/alerts.js';
 import { backgroundSlackClient, JobFailed, runJob } from './slack/job-runner.js';
+import type { StorePacing } from './secret-store.js';
 import { createStore } from './store.js';
 
 /**
@@ -33,14 +34,19 @@ export function jobDeadline(context?: Pick<Context, 'getRemainingTimeInMillis'>)
   return Date.now() + Math.max(1_000, budget);
 }
 
+/** The scan's pace per process; ListSecrets is one listing at a time, at half its quota of 100 a second. */
+export function scanPacing(config: Config): StorePacing {
+  return { tagWrites: config.scan.tagWritesPerSecond, batchReads: config.scan.batchReadsPerSecond, listPages: 50 };
+}
+
 export function createJobDispatcher(
   config: Config,
   logger: Logger,
   options: { queue: () => JobQueue; ledger: JobLedger; onTally?: (tally: ScanTally) => void },
 ): JobDispatcher {
   const client = backgroundSlackClient(config.slack, logger);
-  // Nobody waits on the scan: a slower backoff, and tag writes paced under AWS's account-wide quota.
-  const store = createStore(config.store, config.slack.botToken, 1_000, config.scan.tagWritesPerSecond);
+  // Nobody waits on the scan: a slower backoff, and bulk calls paced under AWS's account-wide quotas.
+  const store = createStore(config.store, config.slack.botToken, 1_000, scanPacing(config));
   const digitalocean = createDigitalOceanClient(config.digitalocean);
   const alerts = createSlackAlertSender(client, logger, { fallbackChannel: config.alertChannelId, channelIntervalMs: config.scan.alertPostIntervalMs });
   const thresholds = config.scan.thresholdsDays;

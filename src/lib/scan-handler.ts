@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { backgroundHandler } from './bot-secrets.js';
 import type { Config, Env } from './config.js';
-import { createJobDispatcher, jobDeadline } from './job-dispatch.js';
+import { createJobDispatcher, jobDeadline, scanPacing } from './job-dispatch.js';
 import { alwaysInfo, type Logger } from './logger.js';
 import { inProcessJobsDone } from './queue/in-process.js';
 import { createMemoryLedger } from './queue/ledger.js';
@@ -35,7 +35,7 @@ export function createScanHandler(env: Env): ScanHandler {
 }
 
 function buildScan(config: Config, logger: Logger): ScanHandler {
-  const store = createStore(config.store, config.slack.botToken, 1_000);
+  const store = createStore(config.store, config.slack.botToken, 1_000, scanPacing(config));
   const local = config.queue.url === undefined;
   let runTally: ScanTally = emptyTally();
   const ledger = createMemoryLedger();

@@ -27,11 +27,18 @@ export interface SecretsManagerStoreOptions {
   /** First retry delay; doubles per attempt. Small in Slack's 3-second path, larger for the scan. */
   retryBaseMs: number;
   /**
-   * Paces TagResource and UntagResource calls from this process: AWS allows 50 a second across the
-   * account and Region, not adjustable ([aws.md]). Unset: not paced (the Slack function tags a few per save).
+   * Calls a second from this process, for the scan's bulk work: AWS's quotas are per account and
+   * Region ([aws.md]: TagResource + UntagResource 50, not adjustable; BatchGetSecretValue 100;
+   * ListSecrets 100). Unset: not paced (the Slack function makes a few calls per request).
    */
-  tagWritesPerSecond?: number | undefined;
+  pacing?: StorePacing | undefined;
   client?: SecretsManagerClient;
+}
+
+export interface StorePacing {
+  tagWrites: number;
+  batchReads: number;
+  listPages: number;
 }
 
 export const TAG = {
@@ -84,9 +91,11 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       return (await client.send(make(m) as never, opts(signal))) as T;
     });
 
-  const pace: () => Promise<void> = options.tagWritesPerSecond
-    ? pThrottle({ limit: options.tagWritesPerSecond, interval: 1000, strict: true })(() => Promise.resolve())
-    : () => Promise.resolve();
+  const paced = (perSecond: number | undefined): (() => Promise<void>) =>
+    perSecond ? pThrottle({ limit: perSecond, interval: 1000, strict: true })(() => Promise.resolve()) : () => Promise.resolve();
+  const pace = paced(options.pacing?.tagWrites);
+  const paceRead = paced(options.pacing?.batchReads);
+  const paceList = paced(options.pacing?.listPages);
 
   /** Sets the given metadata as tags and removes optional ones that are now unset. */
   async function writeTags(name: string, metadata: Partial<SetMetadata>, signal?: AbortSignal): Promise<Attempt<unknown>> {
@@ -181,6 +190,7 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
   }
 
   async function listPage(cursor?: string, signal?: AbortSignal): Promise<StoreResult<{ sets: StoredSet[]; cursor: string | undefined }>> {
+    await paceList();
     const res = await run<SM.ListSecretsCommandOutput>(
       (m) =>
         new m.ListSecretsCommand({
@@ -251,6 +261,7 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
       const versions = new Map<string, string>();
       for (let i = 0; i < environments.length; i += 20) {
         const ids = environments.slice(i, i + 20).map(nameOf);
+        await paceRead();
         const res = await run<SM.BatchGetSecretValueCommandOutput>((m) => new m.BatchGetSecretValueCommand({ SecretIdList: ids }), signal);
         if (!res.ok) return publicFault(res.fault);
         // Secrets deleted since they were listed come back as Errors entries, not values (AWS).

@@ -1,10 +1,10 @@
 import type { StoreConfig } from './config.js';
 import type { CredentialStore } from './credential-set.js';
 import { createFileStore } from './file-store.js';
-import { createSecretsManagerStore } from './secret-store.js';
+import { createSecretsManagerStore, type StorePacing } from './secret-store.js';
 
 /** The configured credential store: AWS Secrets Manager, or the embedded file store (CREDS_STORE). */
-export function createStore(config: StoreConfig, hmacKey: string, retryBaseMs: number, tagWritesPerSecond?: number): CredentialStore {
+export function createStore(config: StoreConfig, hmacKey: string, retryBaseMs: number, pacing?: StorePacing): CredentialStore {
   if (config.kind === 'file') return createFileStore({ dir: config.fileDir, prefix: config.prefix, hmacKey });
-  return createSecretsManagerStore({ ...config, hmacKey, retryBaseMs, tagWritesPerSecond });
+  return createSecretsManagerStore({ ...config, hmacKey, retryBaseMs, pacing });
 }

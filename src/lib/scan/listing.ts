@@ -27,10 +27,13 @@ export interface ListingResult {
   complete: boolean;
 }
 
-/** Alerts per job: at 24 rows a digest message, five messages, which Slack takes in about five seconds. */
-export const ALERTS_PER_JOB = 120;
-/** A channel's next alert job starts after the previous one's messages have gone (one a second per channel). */
-const SECONDS_PER_ALERT_JOB = 6;
+/**
+ * Alerts per job: one digest message (24 rows). Its tag writes (one per alert, paced at
+ * SCAN_TAG_WRITES_PER_SECOND) keep even ten such jobs in one invocation well inside its time.
+ */
+export const ALERTS_PER_JOB = 24;
+/** A channel's next alert job is delayed past the previous one's message: Slack takes one a second per channel. */
+const SECONDS_PER_ALERT_JOB = 2;
 /** Batch jobs handed over together (SQS takes 10 a call). */
 const FLUSH_EVERY = 10;
 
