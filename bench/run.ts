@@ -2,13 +2,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createScanHandler } from '../src/lib/scan-handler.js';
 import { createSlackHandler } from '../src/lib/slack/handler.js';
 import { fakeDoToken, fakeSpacesKey } from '../test/support/credentials.js';
-import { customScopes, FULL_ACCESS, startFakeDigitalOcean } from '../test/support/fake-digitalocean.js';
-import { startFakeSecretsManager } from '../test/support/fake-secrets-manager.js';
+import { customScopes, FULL_ACCESS } from '../test/support/fake-digitalocean.js';
 import { closeUpstreams, startUpstreams, upstreamEnv } from '../test/support/upstreams.js';
-import { startFakeSlack } from '../test/support/fake-slack.js';
+import { scanAtScale } from './scan-at-scale.js';
 import { interactionBody, lambdaContext, randomSigningSecret, signedEvent, USER_ID, viewSubmissionPayload } from '../test/support/slack-request.js';
 
 /**
@@ -22,7 +20,9 @@ Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIABENCHMARK', AWS_SECRET_ACCE
 const IMPORT_RUNS = 9;
 const UPSTREAM_MS = 300;
 const SUBMISSION_RUNS = 5;
-const SCAN_SETS = 10_000;
+/** `npm run bench -- --sets N` for a quicker look; `--only scan` runs the scan alone. */
+const arg = (name: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };
+const SCAN_SETS = Number(arg('--sets') ?? 100_000);
 
 const rows: [string, string, string][] = [];
 const record = (what: string, value: string, goal: string) => {
@@ -34,7 +34,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** The deployable artifact itself: `serverless package`, then each function's zip unpacked and imported. */
 function bundles(): void {
   execFileSync('npx', ['serverless', 'package'], { stdio: 'ignore' });
-  for (const [fn, name] of [['slack', 'slack'], ['expiryScan', 'expiry-scan']] as const) {
+  for (const [fn, name] of [['slack', 'slack'], ['expiryScan', 'expiry-scan'], ['worker', 'worker']] as const) {
     const dir = mkdtempSync(join(tmpdir(), `do-creds-${fn}-`));
     const zip = `.serverless/${fn}.zip`;
     execFileSync('unzip', ['-q', zip, '-d', dir]);
@@ -206,53 +206,6 @@ async function digitalOceanBudget(): Promise<void> {
   await closeUpstreams(upstreams);
 }
 
-async function scan(): Promise<void> {
-  const botToken = 'xoxb-bench-scan';
-  // The bot is in the alert channel and the submitter exists. Slack's one message a second per channel
-  // is off here: this measures do-creds' own work, and ~1,150 alerts into one channel would take Slack
-  // about 20 minutes to take (more than the scan's 300 s; a real scan alerts only at thresholds).
-  const slackOptions = { channels: ['CBENCH'], users: ['UBENCH'], postWindowMs: 0 };
-  const [slack, digitalocean, sm] = await Promise.all([startFakeSlack(botToken, slackOptions), startFakeDigitalOcean(), startFakeSecretsManager()]);
-  const now = Date.parse('2026-11-24T09:00:00Z');
-  for (let i = 0; i < SCAN_SETS; i += 1) {
-    const token = fakeDoToken();
-    digitalocean.setToken(token, { scopes: ['account:read'] });
-    const days = i % 10 === 0 ? undefined : (i % 400) - 20;
-    const expiry = days === undefined ? 'never' : new Date(now + days * 86_400_000).toISOString().slice(0, 10);
-    sm.seed(`do-creds/env-${i}`, JSON.stringify({ do_token: token, do_access_key: 'DO00BENCH', do_secret_key: 'x', spaces_region: 'nyc3', spaces_endpoint: 'https://nyc3.digitaloceanspaces.com' }), [
-      { Key: 'do-creds:environment', Value: `env-${i}` },
-      { Key: 'do-creds:token-expiry', Value: expiry },
-      { Key: 'do-creds:submitted-by', Value: 'UBENCH' },
-      { Key: 'do-creds:alert-channel', Value: 'CBENCH' },
-      { Key: 'do-creds:validation', Value: 'ok' },
-    ]);
-    // As do-creds writes them: the tags say which version they describe, so no repair is due.
-    const secret = sm.secret(`do-creds/env-${i}`);
-    secret?.tags.push({ Key: 'do-creds:metadata-version', Value: secret.versions[0]?.id ?? '' });
-  }
-  sm.calls.length = 0;
-  const handler = createScanHandler({
-    SLACK_BOT_TOKEN: botToken,
-    SLACK_API_URL: slack.apiUrl,
-    DO_API_URL: digitalocean.url,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIABENCH',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    LOG_LEVEL: 'silent',
-  });
-  const started = performance.now();
-  const summary = await handler({ time: new Date(now).toISOString() });
-  const seconds = (performance.now() - started) / 1000;
-  const byOp = new Map<string, number>();
-  for (const c of sm.calls) byOp.set(c.operation, (byOp.get(c.operation) ?? 0) + 1);
-  const ops = [...byOp.entries()].map(([op, n]) => `${op} ${n}`).join(', ');
-  record(`expiry scan over ${SCAN_SETS.toLocaleString('en')} sets: wall time`, `${seconds.toFixed(1)} s`, 'within the 300 s Lambda timeout');
-  record('expiry scan: AWS calls', `${sm.calls.length} (${ops})`, 'ListSecrets: one per 100 sets');
-  record('expiry scan: results', `${summary.alertsSent} alerts, ${summary.revokedFound} revoked, ${summary.failures} failures; DigitalOcean calls ${digitalocean.requests.length}; Slack calls ${slack.calls.length}`, '');
-  await Promise.all([slack.close(), digitalocean.close(), sm.close()]);
-}
-
 function writeReport(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const machine = `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
@@ -303,9 +256,13 @@ Notes:
   process.stdout.write('\nwrote BENCHMARKS.md\n');
 }
 
-bundles();
-await coldSubmission();
-await submissions();
-await digitalOceanBudget();
-await scan();
-writeReport();
+if (arg('--only') === 'scan') {
+  await scanAtScale(record, SCAN_SETS);
+} else {
+  bundles();
+  await coldSubmission();
+  await submissions();
+  await digitalOceanBudget();
+  await scanAtScale(record, SCAN_SETS);
+  writeReport();
+}

@@ -131,8 +131,11 @@ const envSchema = z.object({
   SCAN_TAG_WRITES_PER_SECOND: z.coerce.number().int().min(1).max(50).default(10),
   /** Likewise BatchGetSecretValue (100 a second per account): 4 workers x 20 = 80. */
   SCAN_BATCH_READS_PER_SECOND: z.coerce.number().int().min(1).max(100).default(20),
-  /** The least time between two alerts posted to one channel: Slack allows about one message a second per channel. */
-  ALERT_POST_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  /**
+   * The least time between two alerts posted to one channel: Slack allows about one message a second
+   * per channel; a tenth more, so network jitter never brings two within one second.
+   */
+  ALERT_POST_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_100),
   ALLOWED_USER_IDS: idList(USER_ID),
   ALLOWED_USERGROUP_IDS: idList(GROUP_ID),
   ALLOWED_CHANNEL_IDS: idList(CHANNEL_ID),

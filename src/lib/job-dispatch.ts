@@ -81,7 +81,7 @@ export function createJobDispatcher(
           logger.info({ event: 'job_already_done', kind: job.kind }, 'job delivered again; nothing to do');
           return;
         }
-        const sent = await runExpiryAlerts(job, { store, alerts, logger, thresholds });
+        const sent = await runExpiryAlerts(job, { store, queue, alerts, logger, thresholds });
         tally = sent.tally;
         retry = sent.retry;
         if (retry) await options.ledger.release(job.id).catch(() => undefined);

@@ -79,6 +79,8 @@ export interface InjectedFault {
 export interface FakeSecretsManager {
   url: string;
   calls: { operation: string; input: Record<string, unknown> }[];
+  /** Requests answered ThrottlingException because a quota was exceeded (enforceQuotas). */
+  readonly throttled: number;
   /**
    * The next `times` calls of this operation fail (or are delayed) this way. With `delayMs` and no
    * `type`, the operation is applied after the delay even if the client has aborted (a late write).
@@ -292,6 +294,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   /** Bumped by clear(): a delayed write begun before it belongs to a previous test and is dropped. */
   let epoch = 0;
   let quotasOn = false;
+  let throttledCount = 0;
   /** Per quota group, the arrival times (ms) of the requests it accepted, oldest first, from `head` on. */
   const accepted = new Map<number, { times: number[]; head: number }>();
   let staleness = 0;
@@ -769,6 +772,7 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
     }
     if (quotasOn && !withinQuota(operation)) {
       // [Quotas] / [aws.md]: "Over a quota: ThrottlingException"; [Errors]: HTTP 400.
+      throttledCount += 1;
       return new AwsError('ThrottlingException', 'Rate exceeded');
     }
     const injected = faults.find((f) => f.operation === operation && f.remaining > 0);
@@ -800,6 +804,9 @@ export async function startFakeSecretsManager(): Promise<FakeSecretsManager> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
+    get throttled() {
+      return throttledCount;
+    },
     fail(operation, fault, times = 1) {
       faults.push({ operation, fault, remaining: times });
     },

@@ -108,7 +108,7 @@ export interface EventSource {
    * after `timeoutMs`, or with the start error (bad options, a queue Lambda would refuse).
    */
   drain(options?: DrainOptions): Promise<EventSourceStats>;
-  /** Stops polling (an in-flight ReceiveMessage is aborted) and waits for running invocations. */
+  /** Stops polling: each poller finishes its receive in flight (and invokes what it got), then running invocations end. */
   stop(): Promise<void>;
   stats(): EventSourceStats;
 }
@@ -143,7 +143,6 @@ export function startEventSource(o: EventSourceOptions): EventSource {
   const stats = (): EventSourceStats => ({ ...counts });
   let running = 0;
   let stopped = false;
-  const abort = new AbortController();
 
   // What Lambda reads from the queue when the mapping is created: its ARN (the records'
   // eventSourceARN) and its visibility timeout (checked against the function timeout).
@@ -177,12 +176,11 @@ export function startEventSource(o: EventSourceOptions): EventSource {
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
-          { abortSignal: abort.signal },
         );
         messages = res.Messages ?? [];
       } catch {
-        if (stopped) return;
         counts.sqsErrors += 1;
+        if (stopped) return;
         await sleep(ERROR_BACKOFF_MS);
         continue;
       }
@@ -286,8 +284,9 @@ export function startEventSource(o: EventSourceOptions): EventSource {
       }
     },
     async stop() {
+      // Not aborted: a long poll cut off on this side still completes on the server and hides what it
+      // took for the visibility timeout. Each poller's last receive (at most POLL_WAIT_SECONDS) is invoked.
       stopped = true;
-      abort.abort();
       await Promise.all(pollers);
     },
     stats,

@@ -36,8 +36,18 @@ const batchEntry = z.object({
 });
 const scanBatch = z.object({ kind: z.literal('scan-batch'), id, runAt, sets: z.array(batchEntry).min(1).max(100) });
 
-/** Expiry alerts found due in the listing, for one channel: looked at afresh, sent (a digest if many), recorded. */
-const scanAlerts = z.object({ kind: z.literal('scan-alerts'), id, runAt, environments: z.array(environment).min(1).max(200) });
+/**
+ * Expiry alerts found due in the listing, for one channel: the first few are looked at afresh, sent (a
+ * digest if many) and recorded; the rest follow in a job of their own, so a channel's posts never overlap.
+ * `total`: how many the channel has in this run, for the digest's heading.
+ */
+const scanAlerts = z.object({
+  kind: z.literal('scan-alerts'),
+  id,
+  runAt,
+  environments: z.array(environment).min(1).max(2_400),
+  total: z.number().int().min(1).optional(),
+});
 
 const job = z.discriminatedUnion('kind', [tell, audit, scanList, scanBatch, scanAlerts]);
 

@@ -8,7 +8,8 @@ export type Alert =
 export interface AlertSender {
   /**
    * The alerts of one job, in order; several for one channel may go as one digest. Per alert: whether
-   * it reached someone (its channel or, failing that, the submitter).
+   * it reached someone (its channel or, failing that, the submitter). `channelTotal`: how many the
+   * channel has in this run altogether, when these are a part of them (for a digest's heading).
    */
-  sendAll(alerts: Alert[]): Promise<boolean[]>;
+  sendAll(alerts: Alert[], channelTotal?: number): Promise<boolean[]>;
 }

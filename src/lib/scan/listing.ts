@@ -28,12 +28,12 @@ export interface ListingResult {
 }
 
 /**
- * Alerts per job: one digest message (24 rows). Its tag writes (one per alert, paced at
- * SCAN_TAG_WRITES_PER_SECOND) keep even ten such jobs in one invocation well inside its time.
+ * Alerts in one chain of jobs: a channel's alerts go 24 a job (one digest), each job handing the rest
+ * to the next, so a channel's posts never overlap. 2,400 (100 messages) keeps a job within SQS's size.
  */
-export const ALERTS_PER_JOB = 24;
-/** A channel's next alert job is delayed past the previous one's message: Slack takes one a second per channel. */
-const SECONDS_PER_ALERT_JOB = 2;
+export const ALERTS_PER_CHAIN = 2_400;
+/** A channel's next chain starts after the previous one has posted (100 messages at about one a second). */
+const SECONDS_PER_CHAIN = 150;
 /** Batch jobs handed over together (SQS takes 10 a call). */
 const FLUSH_EVERY = 10;
 
@@ -97,17 +97,18 @@ function batchEntry(set: StoredSet, now: Date): BatchEntry | undefined {
   return { environment: set.metadata.environment, validation: set.metadata.validation, check, repair };
 }
 
-/** One job per channel and ALERTS_PER_JOB alerts, a channel's jobs spaced out so its messages go one a second. */
+/** One chain of alert jobs per channel (more, spaced out, for a channel with very many). */
 async function queueAlerts(job: { runAt: string; run: string; part: number }, byChannel: Map<string, string[]>, deps: ListingDeps): Promise<void> {
   for (const [channel, environments] of byChannel) {
-    for (let k = 0; k * ALERTS_PER_JOB < environments.length; k += 1) {
+    for (let k = 0; k * ALERTS_PER_CHAIN < environments.length; k += 1) {
       const alertJob: Job = {
         kind: 'scan-alerts',
         id: `scan-alerts:${job.run}:${job.part}:${channel || '-'}:${k}`,
         runAt: job.runAt,
-        environments: environments.slice(k * ALERTS_PER_JOB, (k + 1) * ALERTS_PER_JOB),
+        environments: environments.slice(k * ALERTS_PER_CHAIN, (k + 1) * ALERTS_PER_CHAIN),
+        total: environments.length,
       };
-      const delaySeconds = Math.min(MAX_DELAY_SECONDS, k * SECONDS_PER_ALERT_JOB);
+      const delaySeconds = Math.min(MAX_DELAY_SECONDS, k * SECONDS_PER_CHAIN);
       if (!(await deps.queue.send([alertJob], delaySeconds > 0 ? { delaySeconds } : {}))) {
         throw new ScanListingFailed('the expiry alerts could not be queued');
       }

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import pThrottle from 'p-throttle';
 import type { WebClient } from '@slack/web-api';
 import type { Alert, AlertSender } from '../scan/alert.js';
 import { isoDay } from '../expiry.js';
@@ -22,22 +23,21 @@ export interface AlertSenderOptions {
   fallbackChannel: string | undefined;
   /** The least time between two posts to one channel: Slack allows about one message a second per channel (slack.md). */
   channelIntervalMs: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export function createSlackAlertSender(client: WebClient, logger: Logger, options: AlertSenderOptions): AlertSender {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const channelOf = (alert: Alert) => alert.set.metadata.alertChannel ?? options.fallbackChannel ?? (alert.set.metadata.submittedBy || undefined);
-  // Posts to one channel are spaced out here rather than left to Slack's 429s: fewer calls, none refused.
-  const lastPost = new Map<string, number>();
-  const paced = async <T>(channel: string, post: () => Promise<T>): Promise<T> => {
-    const wait = (lastPost.get(channel) ?? 0) + options.channelIntervalMs - Date.now();
-    if (wait > 0) await sleep(wait);
-    try {
-      return await post();
-    } finally {
-      lastPost.set(channel, Date.now());
+  // Posts to one channel are spaced out here rather than left to Slack's 429s: fewer calls, none
+  // refused. One throttle per channel, shared by every job this process runs at once.
+  const throttles = new Map<string, <T>(post: () => Promise<T>) => Promise<T>>();
+  const paced = <T>(channel: string, post: () => Promise<T>): Promise<T> => {
+    let throttle = throttles.get(channel);
+    if (throttle === undefined) {
+      const limited = options.channelIntervalMs > 0 ? pThrottle({ limit: 1, interval: options.channelIntervalMs, strict: true }) : undefined;
+      throttle = limited ? <U>(p: () => Promise<U>) => limited(p)() : <U>(p: () => Promise<U>) => p();
+      throttles.set(channel, throttle);
     }
+    return throttle(post);
   };
   const send = (alert: Alert) => {
     const message = alertMessage(alert);
@@ -49,7 +49,7 @@ export function createSlackAlertSender(client: WebClient, logger: Logger, option
     return postOrDm(client, logger, first, dmUser, message, { what: 'alert', fields: { environment: alert.set.metadata.environment } });
   };
   return {
-    async sendAll(alerts) {
+    async sendAll(alerts, channelTotal) {
       const delivered: boolean[] = new Array<boolean>(alerts.length).fill(false);
       const byChannel = new Map<string | undefined, number[]>();
       for (const [i, alert] of alerts.entries()) byChannel.set(channelOf(alert), [...(byChannel.get(channelOf(alert)) ?? []), i]);
@@ -60,7 +60,7 @@ export function createSlackAlertSender(client: WebClient, logger: Logger, option
         }
         for (let start = 0; start < indexes.length; start += ROWS_PER_DIGEST) {
           const part = indexes.slice(start, start + ROWS_PER_DIGEST);
-          const message = digestMessage(part.map((i) => alerts[i]!), indexes.length);
+          const message = digestMessage(part.map((i) => alerts[i]!), Math.max(indexes.length, channelTotal ?? 0));
           const ok = await postOrDm(client, logger, () => paced(channel, () => client.chat.postMessage({ channel, ...message })), undefined, message, {
             what: 'alert_digest',
             fields: { channel, alerts: part.length },
@@ -99,7 +99,7 @@ export function digestMessage(alerts: Alert[], total: number): { text: string; b
   return {
     text,
     blocks: [
-      section(`:warning: *${text}.* Rotate each with \`/do-creds rotate <environment>\`.`),
+      section(`:warning: *${text}.*${total > alerts.length ? ` ${alerts.length} of them here; the rest follow.` : ''} Rotate each with \`/do-creds rotate <environment>\`.`),
       ...[rows.slice(0, half), rows.slice(half)].filter((r) => r.length > 0).map((r) => section(r.join('\n'))),
       { type: 'actions', elements: [{ type: 'button', action_id: 'open_token_guide', url: TOKEN_GUIDE_URL, text: plain('How to create a token') }] },
     ],
