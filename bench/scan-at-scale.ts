@@ -109,6 +109,7 @@ export async function scanAtScale(record: Record3, sets: number): Promise<void> 
       const source = startEventSource({ queueUrl, sqs, handler: worker, ...WORKER });
       events = await source.drain({ timeoutMs: 30 * 60_000 });
       await source.stop();
+      if (process.argv.includes('--trace')) process.stderr.write(`event source: ${JSON.stringify(source.stats())}\n`);
     } finally {
       metrics.restore();
     }
