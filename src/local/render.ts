@@ -13,6 +13,8 @@ interface Element {
   url?: string;
   placeholder?: TextObject;
   initial_value?: string;
+  initial_date?: string;
+  confirm?: { title?: TextObject; text?: TextObject; confirm?: TextObject };
   initial_option?: { text?: TextObject; value?: string };
   options?: { text?: TextObject; value?: string }[];
   elements?: Element[];
@@ -74,7 +76,9 @@ function renderButton(e: Element): string {
   const label = textOf(e.text);
   if (e.url) return `[${label}] -> ${e.url}`;
   const value = e.value ? ` ${e.value}` : '';
-  return `[${label}]  (npm run slack -- click ${e.action_id ?? ''}${value})`;
+  // Slack asks before sending such a click; the driver's click is the answer "yes".
+  const confirm = e.confirm ? `  (Slack first asks: "${textOf(e.confirm.text)}")` : '';
+  return `[${label}]  (npm run slack -- click ${e.action_id ?? ''}${value})${confirm}`;
 }
 
 function renderInput(block: Block): string {
@@ -85,7 +89,7 @@ function renderInput(block: Block): string {
     const chosen = el.initial_option?.value ? ` [${el.initial_option.value}]` : '';
     shape = `one of: ${(el.options ?? []).map((o) => o.value).join(', ')}${chosen}`;
   } else if (el.type === 'datepicker') {
-    shape = 'YYYY-MM-DD';
+    shape = el.initial_date ? `YYYY-MM-DD [${el.initial_date}]` : 'YYYY-MM-DD';
   } else if (el.initial_value) {
     shape = `[${el.initial_value}]`;
   }
@@ -93,8 +97,12 @@ function renderInput(block: Block): string {
   return `  ${textOf(block.label)}${optional} <${block.block_id ?? ''}>: ${shape}${hint}`;
 }
 
-/** A modal as text: its title, its fields by block id (the names `npm run slack -- submit` takes). */
+/**
+ * A modal as text: its title, its fields by block id (the names `npm run slack -- submit` takes),
+ * [prefilled values] in brackets (kept unless given), and how to submit it.
+ */
 export function renderView(view: { title?: TextObject; blocks?: Block[]; submit?: TextObject }): string {
-  const submit = view.submit ? `\n\n[${textOf(view.submit)}]  (npm run slack -- submit field=value ...)` : '';
+  const how = 'npm run slack -- submit field=value ...: [values] shown are kept unless given; secrets are asked for, not shown';
+  const submit = view.submit ? `\n\n[${textOf(view.submit)}]  (${how})` : '';
   return `+++ ${textOf(view.title)} +++\n\n${renderBlocks(view.blocks ?? [])}${submit}`;
 }
