@@ -221,6 +221,8 @@ describe('the file store on disk', () => {
     const file = JSON.parse(await readFile(join(folder, 'store.json'), 'utf8')) as { sets: Record<string, { versions: unknown[] }> };
     file.sets.staging!.versions = file.sets.prod!.versions;
     await writeFile(join(folder, 'store.json'), JSON.stringify(file));
-    await expect(store.readValues(['staging'])).rejects.toThrow();
+    // Left out (and logged), as Secrets Manager leaves out an entry it cannot return; never used.
+    const read = await store.readValues(['staging']);
+    expect(read.kind === 'ok' && read.values.has('staging')).toBe(false);
   });
 });

@@ -73,7 +73,8 @@ export type StoreFault =
   | { kind: 'access_denied' }
   | { kind: 'kms' }
   | { kind: 'throttled' }
-  | { kind: 'unavailable' }
+  /** `detail`: a sentence for the person when the store knows more (the local store: what is wrong, how to fix it). */
+  | { kind: 'unavailable'; detail?: string }
   /** A write was sent but neither its success nor its failure could be confirmed in time. */
   | { kind: 'unknown_outcome' };
 

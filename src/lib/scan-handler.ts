@@ -35,7 +35,7 @@ export function createScanHandler(env: Env): ScanHandler {
 }
 
 function buildScan(config: Config, logger: Logger): ScanHandler {
-  const store = createStore(config.store, config.slack.botToken, 1_000, scanPacing(config));
+  const store = createStore(config.store, config.slack.botToken, 1_000, { pacing: scanPacing(config), logger });
   const local = config.queue.url === undefined;
   let runTally: ScanTally = emptyTally();
   const ledger = createMemoryLedger();

@@ -121,8 +121,8 @@ async function checkHealth(job: BatchJob, read: { values: Map<string, SecretValu
   const queue = createTokenQueue<Check>({ deadline: deps.deadline, sleep });
   for (const entry of job.sets.filter((e) => e.check)) {
     const token = read.values.get(entry.environment)?.do_token;
-    // No value: deleted since the (possibly minutes-old) listing. Nothing to check.
-    if (token === undefined) deps.logger.info({ event: 'scan_set_gone', environment: entry.environment }, 'set deleted since it was listed');
+    // No value: deleted since the (possibly minutes-old) listing, or unreadable (the store logs which).
+    if (token === undefined) deps.logger.info({ event: 'scan_set_gone', environment: entry.environment }, 'no value to check: deleted since it was listed, or unreadable');
     else queue.add({ entry, token, version: read.versions.get(entry.environment), attempts: 0 });
   }
   const rejected: Check[] = [];

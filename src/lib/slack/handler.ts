@@ -39,7 +39,7 @@ export function createSlackHandler(env: Env): LambdaHttpHandler {
 }
 
 function buildHandler(config: Config, logger: Logger, validation: ValidationDeps): LambdaHttpHandler {
-  const store = createStore(config.store, config.slack.signingSecret, 100);
+  const store = createStore(config.store, config.slack.signingSecret, 100, { logger });
   logger.info({ event: 'store_selected', store: config.store.kind }, `credentials are stored in ${store.description}`);
   // Deployed, jobs go to SQS for the worker; locally they run here once the answer has left.
   const ledger = createMemoryLedger();

@@ -11,7 +11,7 @@ export function storeFaultText(fault: StoreFault, doing: 'save' | 'read' | 'dele
     case 'throttled':
       return `AWS Secrets Manager is throttling requests right now.${nothing} Please try again in a minute.`;
     case 'unavailable':
-      return `AWS Secrets Manager did not answer in time.${nothing} Please try again.`;
+      return fault.detail ? `${fault.detail}${nothing}` : `AWS Secrets Manager did not answer in time.${nothing} Please try again.`;
     case 'unknown_outcome':
       return (
         'AWS Secrets Manager did not confirm the save in time, and do-creds could not find out whether it landed. ' +
