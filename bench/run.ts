@@ -7,6 +7,7 @@ import { fakeDoToken, fakeSpacesKey } from '../test/support/credentials.js';
 import { customScopes, FULL_ACCESS } from '../test/support/fake-digitalocean.js';
 import { closeUpstreams, startUpstreams, upstreamEnv } from '../test/support/upstreams.js';
 import { scanAtScale } from './scan-at-scale.js';
+import { coldImports, IMPORT_RUNS } from './cold-import.js';
 import { interactionBody, lambdaContext, randomSigningSecret, signedEvent, USER_ID, viewSubmissionPayload } from '../test/support/slack-request.js';
 
 /**
@@ -17,7 +18,6 @@ import { interactionBody, lambdaContext, randomSigningSecret, signedEvent, USER_
 // The SDK reads credentials from the process environment at request time: fake ones, local only.
 Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIABENCHMARK', AWS_SECRET_ACCESS_KEY: 'bench', AWS_EC2_METADATA_DISABLED: 'true' });
 
-const IMPORT_RUNS = 9;
 const UPSTREAM_MS = 300;
 const SUBMISSION_RUNS = 5;
 /** `npm run bench -- --sets N` for a quicker look; `--only scan` runs the scan alone. */
@@ -31,28 +31,21 @@ const record = (what: string, value: string, goal: string) => {
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-/** The deployable artifact itself: `serverless package`, then each function's zip unpacked and imported. */
+/** The deployable artifact itself: `serverless package`, then each function's zip unpacked and imported (bench/cold-import.ts). */
 function bundles(): void {
   execFileSync('npx', ['serverless', 'package'], { stdio: 'ignore' });
-  for (const [fn, name] of [['slack', 'slack'], ['expiryScan', 'expiry-scan'], ['worker', 'worker']] as const) {
+  const handlers = (
+    [['slack', 'slack'], ['expiryScan', 'expiry-scan'], ['worker', 'worker']] as const
+  ).map(([fn, name]) => {
     const dir = mkdtempSync(join(tmpdir(), `do-creds-${fn}-`));
     const zip = `.serverless/${fn}.zip`;
     execFileSync('unzip', ['-q', zip, '-d', dir]);
     const file = join(dir, 'src', 'handlers', `${name}.js`);
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
-    record(`${name}: handler bundle (zip with lazily loaded node_modules)`, `${mb(statSync(file).size)} (zip ${mb(statSync(zip).size)})`, 'well under 2.3 MB');
-    const env = { ...process.env, SLACK_SIGNING_SECRET: 'bench', SLACK_BOT_TOKEN: 'xoxb-bench', AWS_REGION: 'us-east-1', CREDS_STORE: 'aws', LOG_LEVEL: 'silent' };
-    const runs = Array.from({ length: IMPORT_RUNS }, () =>
-      JSON.parse(execFileSync(process.execPath, ['bench/import-probe.cjs', file], { env, encoding: 'utf8' })) as { importMs: number; network: number },
-    );
-    record(`${name}: cold import as deployed (median of ${IMPORT_RUNS} processes)`, `${median(runs.map((r) => r.importMs)).toFixed(0)} ms`, 'under a third of a plain Bolt handler (~200 ms)');
-    // What --enable-source-maps would cost (serverless.yml leaves it out for this reason).
-    const deployed = Array.from({ length: IMPORT_RUNS }, () =>
-      JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', 'bench/import-probe.cjs', file], { env, encoding: 'utf8' })) as { importMs: number },
-    );
-    record(`${name}: cold import if NODE_OPTIONS=--enable-source-maps were set (it is not)`, `${median(deployed.map((r) => r.importMs)).toFixed(0)} ms`, 'why it is left out');
-    record(`${name}: network calls during import`, String(Math.max(...runs.map((r) => r.network))), '0');
-  }
+    record(`${name}: handler bundle (zip with lazily loaded node_modules)`, `${mb(statSync(file).size)} (zip ${mb(statSync(zip).size)})`, 'well under the plain Bolt bundle');
+    return { name, fn, file };
+  });
+  coldImports(record, handlers);
 }
 
 /** A cold start as Slack meets it: a fresh process imports the packaged handler and takes one submission. */
@@ -219,11 +212,15 @@ ${table}
 
 How it is measured:
 - The artifact is what \`serverless package\` produces: each function's zip holds its esbuild bundle
-  (minified, CommonJS, node22, Bolt's unused receivers left out) and, in node_modules, undici and the
-  AWS SDK clients, which are required only on first use. Cold import is the time to \`require()\` the
-  packaged handler in a fresh Node process, median of ${IMPORT_RUNS}; network calls are socket connects,
-  DNS lookups and fetches attempted during import. For reference: a plain Bolt + AWS SDK handler
-  bundled and minified is about 2.3 MB and imports in about 0.2 s on these machines.
+  (minified, CommonJS, node22, Bolt's unused receivers and pino's unused destinations left out) and,
+  in node_modules, undici and the AWS SDK clients, which are required only on first use. Cold import
+  is the time to \`require()\` the packaged handler in a fresh Node process, median of ${IMPORT_RUNS};
+  network calls are socket connects, DNS lookups and fetches attempted during import. Each handler runs
+  with the NODE_OPTIONS its function is deployed with (from the packaged CloudFormation template). The
+  reference is measured in the same run, its probes interleaved with ours: a plain Bolt app on
+  AwsLambdaReceiver with one command that uses the Secrets Manager client (bench/plain-bolt/handler.ts),
+  everything imported statically and bundled with the same esbuild options but nothing external and no
+  plugin, imported without NODE_OPTIONS. The goal is under a third of its import time.
 - Cold start + first view_submission: a fresh process imports the packaged Slack handler and takes one
   signed submission against local upstreams that answer at once, so it measures do-creds' own work:
   import, loading undici and the AWS SDK on first use, validation, saving and confirming.

@@ -1,5 +1,7 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import { LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+// From @slack/web-api, not @slack/bolt (the same enum, re-exported): importing a value from Bolt's index
+// would bundle and evaluate all of Bolt in the scan and the worker, which never use it (npm run bench).
+import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
 
 export type Logger = PinoLogger;
 

@@ -1,5 +1,5 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import type * as S3 from '@aws-sdk/client-s3';
 import { transportReason } from './transport-errors.js';
 import { spacesEndpoint, type SpacesRegion } from './regions.js';
@@ -42,15 +42,20 @@ export interface SpacesChecker {
 let s3: Promise<typeof S3> | undefined;
 const loadS3 = () => (s3 ??= import('@aws-sdk/client-s3'));
 
-// Kept-alive sockets shared across warm invocations; the client itself is per key pair.
-const httpAgent = new HttpAgent({ keepAlive: true });
-const httpsAgent = new HttpsAgent({ keepAlive: true });
+// Kept-alive sockets shared across warm invocations; the client itself is per key pair. Made on the
+// first check too: node:http and node:https are not otherwise loaded at the Slack function's cold start.
+let agents: Promise<{ httpAgent: HttpAgent; httpsAgent: HttpsAgent }> | undefined;
+const sharedAgents = () =>
+  (agents ??= Promise.all([import('node:http'), import('node:https')]).then(([http, https]) => ({
+    httpAgent: new http.Agent({ keepAlive: true }),
+    httpsAgent: new https.Agent({ keepAlive: true }),
+  })));
 
 export function createSpacesChecker(options: SpacesOptions): SpacesChecker {
   return {
     async check(credentials) {
       const endpoint = spacesEndpoint(credentials.region, options.endpointTemplate);
-      const { S3Client, ListBucketsCommand, ListObjectsV2Command } = await loadS3();
+      const [{ S3Client, ListBucketsCommand, ListObjectsV2Command }, { httpAgent, httpsAgent }] = await Promise.all([loadS3(), sharedAgents()]);
       const client = new S3Client({
         endpoint,
         // Spaces takes SigV4 scoped to us-east-1 whatever the datacenter, as DigitalOcean documents.
