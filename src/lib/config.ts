@@ -11,6 +11,9 @@ import { CHANNEL_ID, GROUP_ID, USER_ID } from './slack-ids.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** The variable that lets development mode write to the real AWS Secrets Manager: named, never implied. */
+export const DEV_MODE_WITH_REAL_AWS = 'DO_CREDS_DEV_MODE_WITH_REAL_AWS';
+
 const optionalString = z
   .string()
   .trim()
@@ -149,6 +152,8 @@ const envSchema = z.object({
   FINGERPRINT_HMAC_KEY: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DO_CREDS_DEV_MODE: booleanFlag,
+  /** The only way development mode (everyone may write) runs against the real AWS Secrets Manager. */
+  [DEV_MODE_WITH_REAL_AWS]: booleanFlag,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -278,6 +283,23 @@ export function loadConfig(env: Env, role: Role = 'slack'): Config {
       `LOG_LEVEL ${e.LOG_LEVEL} is only allowed with DO_CREDS_DEV_MODE=true (debug logs carry request bodies)`,
     ]);
   }
+  const store: StoreConfig = {
+    kind: e.CREDS_STORE === 'auto' ? autoStoreKind(env) : e.CREDS_STORE,
+    fileDir: e.CREDS_FILE_DIR,
+    region: e.AWS_REGION,
+    endpoint: e.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+    timeoutMs: e.SECRETS_MANAGER_TIMEOUT_MS,
+    prefix: e.SECRET_NAME_PREFIX,
+    kmsKeyId: e.KMS_KEY_ID,
+    recoveryDays: e.DELETE_RECOVERY_DAYS,
+  };
+  if (e.DO_CREDS_DEV_MODE && usesRealAws(store) && !e[DEV_MODE_WITH_REAL_AWS]) {
+    // Development mode lets everyone write: never by accident where real credentials live.
+    throw new ConfigError([
+      `DO_CREDS_DEV_MODE=true (everyone may write) is refused with the real AWS Secrets Manager (region ${store.region}${store.endpoint ? `, endpoint host ${new URL(store.endpoint).host}` : ''}): ` +
+        `use CREDS_STORE=file, or turn development mode off and name the writers in ALLOWED_USER_IDS, or set ${DEV_MODE_WITH_REAL_AWS}=true if you mean it`,
+    ]);
+  }
   return {
     botSecrets: { slackSecretId: role === 'slack' ? e.BOT_SLACK_SECRET_ID : undefined, sharedSecretId: needsBotToken(env, role) ? e.BOT_SHARED_SECRET_ID : undefined },
     slack: {
@@ -288,16 +310,7 @@ export function loadConfig(env: Env, role: Role = 'slack'): Config {
       botUserId: e.SLACK_BOT_USER_ID,
       apiTimeoutMs: e.SLACK_API_TIMEOUT_MS,
     },
-    store: {
-      kind: e.CREDS_STORE === 'auto' ? (hasAwsConfiguration(env) ? 'aws' : 'file') : e.CREDS_STORE,
-      fileDir: e.CREDS_FILE_DIR,
-      region: e.AWS_REGION,
-      endpoint: e.AWS_ENDPOINT_URL_SECRETS_MANAGER,
-      timeoutMs: e.SECRETS_MANAGER_TIMEOUT_MS,
-      prefix: e.SECRET_NAME_PREFIX,
-      kmsKeyId: e.KMS_KEY_ID,
-      recoveryDays: e.DELETE_RECOVERY_DAYS,
-    },
+    store,
     access: {
       writers: { userIds: e.ALLOWED_USER_IDS, usergroupIds: e.ALLOWED_USERGROUP_IDS, channelIds: e.ALLOWED_CHANNEL_IDS },
       viewers: { userIds: e.VIEWER_USER_IDS, usergroupIds: e.VIEWER_USERGROUP_IDS, channelIds: e.VIEWER_CHANNEL_IDS },
@@ -362,10 +375,35 @@ function botSecretProblems(env: Env, role: Role): string[] {
   return problems;
 }
 
-/** Running on Lambda, or with AWS credentials or endpoints configured, means the real store. */
-function hasAwsConfiguration(env: Env): boolean {
-  const names = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE'];
-  return names.some((name) => (env[name] ?? '').trim() !== '');
+/**
+ * `CREDS_STORE=auto`: Secrets Manager on Lambda, or when a Secrets Manager endpoint is named (a local
+ * stand-in, as in the tests); otherwise the embedded file store. AWS credentials in the shell
+ * (AWS_PROFILE, AWS_ACCESS_KEY_ID...) never choose the real AWS by themselves: only CREDS_STORE=aws does.
+ */
+function autoStoreKind(env: Env): StoreConfig['kind'] {
+  return isSet(env.AWS_LAMBDA_FUNCTION_NAME) || isSet(env.AWS_ENDPOINT_URL_SECRETS_MANAGER) ? 'aws' : 'file';
+}
+
+/** Whether the store is AWS Secrets Manager itself, rather than the file store or a stand-in on this machine. */
+export function usesRealAws(store: Pick<StoreConfig, 'kind' | 'endpoint'>): boolean {
+  return store.kind === 'aws' && !(store.endpoint !== undefined && isLoopbackUrl(store.endpoint));
+}
+
+/** An http(s) URL whose host is this machine: localhost, 127.0.0.0/8 or ::1. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(host);
+}
+
+/** localhost (and *.localhost), 127.0.0.0/8 or ::1, with or without brackets. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(h) || h === '::1' || h === '::ffff:127.0.0.1';
 }
 
 function describeIssue(issue: z.ZodIssue): string {

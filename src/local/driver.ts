@@ -44,6 +44,8 @@ export const USAGE = `Usage (with \`npm start\` running in terminal mode, from t
   npm run slack -- submit [field=value ...]    submits the open form; fields left out keep the value
                                                the form shows; the secrets it needs are asked for
   npm run slack -- home                        opens the bot's Home tab
+  npm run slack -- scan [--in <N>d]            runs the daily expiry scan now, or as it would run
+                                               N days from now (e.g. --in 7d): alerts as it posts them
   npm run slack -- help                        this text
 
 Options, anywhere:
@@ -67,6 +69,7 @@ export async function drive(args: string[], o: DriverOptions): Promise<string> {
   if (first === 'submit') refuseBarePairs(rest);
   refuseSecretArguments(parsed.words);
   const opts: DriverOptions = { ...o, user: parsed.user ?? o.user, channel: parsed.channel ?? o.channel };
+  if (first === 'scan') return scan(rest, opts);
   const before = await outbox(o.url);
   const request = await requestFor(first, rest, before, opts, parsed.secretsFile);
   const res = await reach(o.url, `${o.url}/slack/events`, signed(o.secret, request));
@@ -107,6 +110,41 @@ function signed(secret: string, r: Request): RequestInit {
     },
     body: r.body,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The expiry scan, run by the local server as of a day to come
+
+const MAX_SCAN_DAYS = 3_650;
+
+/** `scan [--in <N>d]`: the days ahead, 0 without --in. */
+function scanDays(words: string[]): number {
+  const how = `scan takes one option, --in <N>d (days from now, 0 to ${MAX_SCAN_DAYS}), e.g. npm run slack -- scan --in 7d.`;
+  if (words.length === 0) return 0;
+  const value = words[0] === '--in' && words.length === 2 ? words[1] : words.length === 1 && words[0]?.startsWith('--in=') ? words[0].slice(5) : undefined;
+  const m = /^(\d{1,4})d?$/.exec(value ?? '');
+  const days = Number(m?.[1]);
+  if (!m || days > MAX_SCAN_DAYS) throw new Error(how);
+  return days;
+}
+
+async function scan(words: string[], o: DriverOptions): Promise<string> {
+  const inDays = scanDays(words);
+  const before = await outbox(o.url);
+  const res = await reach(o.url, `${o.url}/_local/scan`, signed(o.secret, { contentType: 'application/json', body: JSON.stringify({ inDays }) }));
+  if (res.status === 401) return renderAnswer(401, '');
+  if (res.status === 404) throw new Error(`The server at ${o.url} does not run the scan from here: restart it (\`npm start\` or \`npm run demo\`) from this folder, then try again.`);
+  if (res.status !== 200) throw new Error(`The local server at ${o.url} answered ${res.status} to the scan: look at its terminal for errors.`);
+  const { at, summary: t } = (await res.json()) as { at: string; summary: { listed: number; checked: number; alertsSent: number; revokedFound: number; failures: number } };
+  const after = (await outbox(o.url)).slice(before.length);
+  const when = inDays === 0 ? 'today' : `today + ${inDays} day${inDays === 1 ? '' : 's'}`;
+  const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const summary =
+    `[expiry scan as of ${at.slice(0, 10)} (${when}), as the daily scan would run then]\n` +
+    `${count(t.listed, 'credential set')} listed, ${count(t.checked, 'token')} checked with DigitalOcean, ${count(t.alertsSent, 'alert')} sent, ` +
+    `${count(t.revokedFound, 'token')} found no longer working, ${count(t.failures, 'failure')}.` +
+    (t.alertsSent === 0 ? '\n(No alert was due: each threshold is alerted once per token; --in <N>d looks further ahead.)' : '');
+  return [summary, ...after.map(renderEntry)].join('\n\n');
 }
 
 // ---------------------------------------------------------------------------------------------

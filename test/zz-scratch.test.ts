@@ -1,0 +1,50 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'vitest';
+import { drive, type DriverOptions } from '../src/local/driver.js';
+import { startLocalServer } from '../src/local/server.js';
+import { fakeDoToken, fakeSpacesKey } from '../test/support/credentials.js';
+import { FULL_ACCESS, READ_ONLY, startFakeDigitalOcean } from '../test/support/fake-digitalocean.js';
+import { startFakeSpaces } from '../test/support/fake-spaces.js';
+
+it('walk', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'x-'));
+  const [d, s] = await Promise.all([startFakeDigitalOcean(), startFakeSpaces()]);
+  const server = await startLocalServer({ port: 0, dataDir, env: { DO_API_URL: d.url, DO_TOKEN_INFO_URL: d.tokenInfoUrl, SPACES_ENDPOINT_URL: s.url, LOG_LEVEL: 'warn' }, print: (l) => process.stderr.write(l + '\n') });
+  const secret = (await readFile(join(dataDir, 'dev-signing-secret'), 'utf8')).trim();
+  const t = { full: fakeDoToken(), ro: fakeDoToken(), rev: fakeDoToken(), rl: fakeDoToken(), se: fakeDoToken(), ti: fakeDoToken(), exp: fakeDoToken(), hang: fakeDoToken() };
+  d.setToken(t.full, { scopes: FULL_ACCESS, expiresInSeconds: null });
+  d.setToken(t.ro, { scopes: READ_ONLY, expiresInSeconds: null });
+  d.setToken(t.rev, { scopes: FULL_ACCESS, fault: 'unauthorized' });
+  d.setToken(t.rl, { scopes: FULL_ACCESS, fault: 'rate_limited' });
+  d.setToken(t.se, { scopes: FULL_ACCESS, fault: 'server_error' });
+  d.setToken(t.ti, { scopes: FULL_ACCESS, tokenInfo: 'server_error' });
+  d.setToken(t.hang, { scopes: FULL_ACCESS, tokenInfo: 'hang' });
+  d.setToken(t.exp, { scopes: FULL_ACCESS, expiresInSeconds: 5 * 86400 });
+  const k = fakeSpacesKey();
+  s.addKey(k.accessKey, { secret: k.secretKey });
+  s.addBucket('tf-state');
+  let token = '';
+  const o: DriverOptions = { url: server.url, secret, ask: (q) => Promise.resolve(q.startsWith('DigitalOcean') ? token : q.startsWith('Spaces access') ? k.accessKey : k.secretKey) };
+  const show = async (args: string[]) => process.stderr.write(`\n\n######## ${args.join(' ')}\n${await drive(args, o)}\n`);
+  await show(['/do-creds setup']);
+  await show(['click', 'open_credentials_modal']);
+  for (const [name, tok] of Object.entries(t)) {
+    token = tok;
+    await show(['click', 'open_credentials_modal']);
+    await show(['submit', `environment=${name}`, 'expiry=never', 'region=nyc3', 'bucket=tf-state']);
+  }
+  await show(['/do-creds status']);
+  await show(['home']);
+  await show(['/do-creds rotate full']);
+  token = t.full;
+  await show(['submit']);
+  await show(['/do-creds terraform full']);
+  await show(['/do-creds delete full']);
+  await show(['click', 'delete_credentials', 'full']);
+  await show(['/do-creds setup']);
+  await show(['click', 'open_credentials_modal']);
+  await show(['submit', 'environment=full', 'expiry=never', 'region=nyc3', 'bucket=tf-state']);
+  await server.close(); await d.close(); await s.close();
+}, 60000);
