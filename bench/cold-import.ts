@@ -16,7 +16,7 @@ export const IMPORT_RUNS = 9;
 /** Our handlers' cold import must stay under this fraction of the plain Bolt handler's. */
 export const GOAL_RATIO = 1 / 3;
 
-type RecordRow = (what: string, value: string, goal: string) => void;
+type RecordRow = (what: string, value: string, goal: string, met?: boolean) => void;
 export interface Probe {
   importMs: number;
   network: number;
@@ -114,13 +114,15 @@ export function coldImports(record: RecordRow, handlers: PackagedHandler[], serv
     record(
       `${h.name}: cold import as deployed (${options}; median of ${IMPORT_RUNS} processes)`,
       `${ms.toFixed(0)} ms, ${(ms / referenceMs).toFixed(2)}x the plain Bolt handler`,
-      `under 1/3 of the plain Bolt handler (${goalMs.toFixed(0)} ms)${ms < goalMs ? '' : ': NOT MET'}`,
+      `under 1/3 of the plain Bolt handler (${goalMs.toFixed(0)} ms)`,
+      ms < goalMs,
     );
     // What --enable-source-maps would cost (serverless.yml leaves it out for this reason).
     if (!nodeOptions[i]!.includes('--enable-source-maps')) {
       const mapped = Array.from({ length: IMPORT_RUNS }, () => probe(h.file, probeEnv(`${nodeOptions[i]} --enable-source-maps`.trim())));
       record(`${h.name}: cold import if NODE_OPTIONS=--enable-source-maps were set (it is not)`, `${median(mapped.map((r) => r.importMs)).toFixed(0)} ms`, 'why it is left out');
     }
-    record(`${h.name}: network calls during import`, String(Math.max(...runs.map((r) => r.network))), '0');
+    const network = Math.max(...runs.map((r) => r.network));
+    record(`${h.name}: network calls during import`, String(network), '0', network === 0);
   });
 }

@@ -20,14 +20,21 @@ Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIABENCHMARK', AWS_SECRET_ACCE
 
 const UPSTREAM_MS = 300;
 const SUBMISSION_RUNS = 5;
-/** `npm run bench -- --sets N` for a quicker look; `--only scan` runs the scan alone. */
+/**
+ * `npm run bench -- --sets N` for a quicker look; `--only scan` runs the scan alone; `--write` writes
+ * BENCHMARKS.md (only a full run can). A goal that was missed is marked NOT MET, in the table and at the end.
+ */
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };
 const SCAN_SETS = Number(arg('--sets') ?? 100_000);
 
 const rows: [string, string, string][] = [];
-const record = (what: string, value: string, goal: string) => {
-  rows.push([what, value, goal]);
-  process.stdout.write(`${what}: ${value}\n`);
+const missed: string[] = [];
+/** `met`: whether the goal was met, where the bench can tell; false marks the row NOT MET. */
+const record = (what: string, value: string, goal: string, met?: boolean) => {
+  const shown = met === false ? `${value} **NOT MET**` : value;
+  if (met === false) missed.push(what);
+  rows.push([what, shown, goal]);
+  process.stdout.write(`${what}: ${shown}\n`);
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
@@ -80,6 +87,7 @@ async function coldSubmission(): Promise<void> {
     `cold start + first view_submission (upstreams instant, median of ${IMPORT_RUNS})`,
     `${total.toFixed(0)} ms (import ${median(runs.map((r) => r.importMs)).toFixed(0)} ms + submission ${median(runs.map((r) => r.submissionMs)).toFixed(0)} ms)`,
     'well under 3 s',
+    total < 3_000,
   );
   await closeUpstreams(upstreams);
 }
@@ -142,11 +150,11 @@ async function submissions(): Promise<void> {
       if (i > 0) times.push(ms); // the first warms up connections, as a warm Lambda would be
     }
     const m = median(times);
-    const rows: Record<SubmissionMode, [string, string, string]> = {
-      checks: [`view_submission, DigitalOcean and Spaces ${UPSTREAM_MS} ms each (the checks)`, `${m.toFixed(0)} ms, ${(m / UPSTREAM_MS).toFixed(2)}x the slowest upstream`, '<= 1.1x'],
-      'all-slow': [`view_submission, every upstream ${UPSTREAM_MS} ms (checks, then the save; Slack ${UPSTREAM_MS} ms, after the answer)`, `${m.toFixed(0)} ms (${(m / UPSTREAM_MS).toFixed(2)}x)`, 'under 2.5 s'],
-      'slack-slow': ['view_submission answered while every Slack call takes 1.5 s', `${m.toFixed(0)} ms`, 'under 2.5 s'],
-      'slack-hung': ['view_submission answered while Slack hangs', `${m.toFixed(0)} ms`, 'under 2.5 s'],
+    const rows: Record<SubmissionMode, [string, string, string, boolean]> = {
+      checks: [`view_submission, DigitalOcean and Spaces ${UPSTREAM_MS} ms each (the checks)`, `${m.toFixed(0)} ms, ${(m / UPSTREAM_MS).toFixed(2)}x the slowest upstream`, '<= 1.1x', m / UPSTREAM_MS <= 1.1],
+      'all-slow': [`view_submission, every upstream ${UPSTREAM_MS} ms (checks, then the save; Slack ${UPSTREAM_MS} ms, after the answer)`, `${m.toFixed(0)} ms (${(m / UPSTREAM_MS).toFixed(2)}x)`, 'under 2.5 s', m < 2_500],
+      'slack-slow': ['view_submission answered while every Slack call takes 1.5 s', `${m.toFixed(0)} ms`, 'under 2.5 s', m < 2_500],
+      'slack-hung': ['view_submission answered while Slack hangs', `${m.toFixed(0)} ms`, 'under 2.5 s', m < 2_500],
     };
     record(...rows[mode]);
     await closeUpstreams(upstreams);
@@ -184,7 +192,8 @@ async function digitalOceanBudget(): Promise<void> {
     ['custom token, token info down (read probes for the policy)', { scopes: customScopes('droplet:create', 'droplet:delete', 'vpc:create', 'vpc:delete'), tokenInfo: 'server_error' }, 'prod'],
   ];
   for (const [label, behaviour, environment] of cases) {
-    record(`DigitalOcean requests per submission: ${label}`, String(await requestsFor(behaviour, environment)), label.includes('down') ? 'only what the policy needs' : '2');
+    const requests = await requestsFor(behaviour, environment);
+    record(`DigitalOcean requests per submission: ${label}`, String(requests), label.includes('down') ? 'only what the policy needs' : '2', label.includes('down') ? undefined : requests <= 2);
   }
   // One token, submitted again and again (rotations of one environment) until DigitalOcean refuses it.
   const token = fakeDoToken();
@@ -195,7 +204,7 @@ async function digitalOceanBudget(): Promise<void> {
     if (!(await submit(token, `budget-${i}`)).includes('clear')) break;
     saved += 1;
   }
-  record('submissions one token can make in a minute (DigitalOcean allows 250 requests a minute per token)', String(saved), '125 (250 / 2)');
+  record('submissions one token can make in a minute (DigitalOcean allows 250 requests a minute per token)', String(saved), '125 (250 / 2)', saved >= 125);
   await closeUpstreams(upstreams);
 }
 
@@ -234,19 +243,29 @@ How it is measured:
   the submitted token, token info included, under a scope policy that requires Droplet and VPC write
   scopes in prod. The submissions-per-minute row submits with one token until the local API refuses it
   at 250 requests a minute (token info counted too, the stricter reading).
-- The expiry scan runs the real scheduled handler over ${SCAN_SETS.toLocaleString('en')} sets in the local Secrets
-  Manager (10% never expiring, the rest spread from 20 days past to 380 days ahead), each token checked
-  against the local DigitalOcean API.
+- The expiry scan runs as deployed over ${SCAN_SETS.toLocaleString('en')} sets (bench/scan-at-scale.ts): the real scheduled
+  handler lists and queues into moto's SQS; a stand-in for Lambda's SQS event source
+  (test/support/lambda-sqs.ts) runs the real worker handler with serverless.yml's batch size (10),
+  maximum concurrency (4, each invocation in its own execution environment, so each has its own
+  pacing) and timeout (60 s), against the local Secrets Manager enforcing AWS's per-operation quotas
+  (a throttled call is counted), the local DigitalOcean API and the local Slack (one message a second
+  per channel, 429 otherwise); every call to them, and to SQS and DynamoDB (through a counting proxy),
+  takes 20 ms. Sets: 10% never expiring, the rest spread from 20 days past to 380 days ahead, 1 in 1,000
+  tokens revoked, 20 alert channels. The first run meets everything due at once; the quiet day runs an
+  hour later, when nothing has changed. AWS calls are do-creds' own (Secrets Manager, SQS
+  SendMessageBatch, DynamoDB PutItem); Lambda's own polling of the queue is not counted. Wall time is
+  real time on this machine.
 
 Notes:
 - The scan's expiry decisions cost one ListSecrets call per 100 sets. The health check reads tokens
   with one BatchGetSecretValue per 20 sets and writes tags only when a token's state changes; each alert
-  costs a DescribeSecret (a fresh look, since ListSecrets may lag) and a TagResource (the threshold
-  sent). On a quiet day that is about 0.06 AWS calls per set (ListSecrets + BatchGetSecretValue).
+  costs a DescribeSecret (a fresh look, since ListSecrets may lag), a TagResource (the threshold sent)
+  and, per 24 alerts (one digest message), a DynamoDB PutItem (the job's claim). A first run's wall time
+  is bounded by AWS's 50 tag writes a second (not adjustable): the workers write 40 a second at most.
 - Local servers answer in well under a millisecond; real AWS, DigitalOcean and Slack calls take tens of
   milliseconds each, so real wall times are longer than these.
 - These machines are shared 2-core virtual machines: timings vary by a third or more between runs
-  (cold import has measured 75 to 135 ms, the 10,000-set scan 5 to 30 s, the high ends while other work ran). Run it twice before reading much
+  (cold import has measured 67 to 135 ms; the high ends while other work ran). Run it twice before reading much
   into a difference.
 `;
   writeFileSync('BENCHMARKS.md', report);
@@ -261,5 +280,8 @@ if (arg('--only') === 'scan') {
   await submissions();
   await digitalOceanBudget();
   await scanAtScale(record, SCAN_SETS);
-  writeReport();
+  if (process.argv.includes('--write')) writeReport();
+  else process.stdout.write('\nBENCHMARKS.md left as it is (npm run bench -- --write to update it)\n');
 }
+process.stdout.write(missed.length === 0 ? '\nevery goal the bench can check was met\n' : `\n${missed.length} goal(s) NOT MET:\n${missed.map((m) => `- ${m}`).join('\n')}\n`);
+process.exitCode = missed.length === 0 ? 0 : 1;
