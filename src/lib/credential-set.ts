@@ -71,6 +71,8 @@ export interface NewVersion {
 
 export type StoreFault =
   | { kind: 'access_denied' }
+  /** The AWS SDK found no credentials to sign with (no role, a missing profile): nothing was sent. */
+  | { kind: 'no_credentials' }
   | { kind: 'kms' }
   | { kind: 'throttled' }
   /** `detail`: a sentence for the person when the store knows more (the local store: what is wrong, how to fix it). */
@@ -91,6 +93,8 @@ export type StoreResult<T> = ({ kind: 'ok' } & T) | StoreFault;
 /** Where credential sets live: AWS Secrets Manager, or the embedded file store. */
 export interface CredentialStore {
   readonly description: string;
+  /** Which store it is: what a person can do outside do-creds (e.g. restore a deleted set) depends on it. */
+  readonly kind: 'secrets-manager' | 'file';
   nameOf(environment: string): string;
   /**
    * Stores a new version. `deadline` (epoch ms) bounds it; part of it is kept to find out whether a

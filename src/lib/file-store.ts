@@ -140,6 +140,7 @@ export function createFileStore(options: FileStoreOptions): CredentialStore {
 
   return {
     description: `the encrypted local file store (${paths.data})`,
+    kind: 'file',
     nameOf,
 
     save(version, deadline) {

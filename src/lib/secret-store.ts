@@ -216,6 +216,7 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
 
   return {
     description: `AWS Secrets Manager (${options.region})`,
+    kind: 'secrets-manager',
     nameOf,
     save,
 
@@ -316,6 +317,9 @@ function classifyError(error: unknown): InternalFault {
       return { kind: 'throttled' };
     case 'ResourceNotFoundException':
       return { kind: 'not_found' };
+    // Thrown by the SDK before any request when no credentials can be found (e.g. AWS_PROFILE names a missing profile).
+    case 'CredentialsProviderError':
+      return { kind: 'no_credentials' };
   }
   // No HTTP answer and the connection never opened (refused, DNS, TLS): the request was not sent.
   const e = error as { $metadata?: { httpStatusCode?: number }; code?: string } | undefined;

@@ -102,9 +102,12 @@ export async function deleteSet(deps: ManageDeps, env: string): Promise<{ messag
       `Deleted the credentials of ${env}.`,
       [
         section(
-          `:wastebasket: Deleted the credentials of \`${env}\`. They can be restored until ${isoDay(res.deletionDate)}:\n` +
-            '```aws secretsmanager restore-secret --secret-id ' + name + '```\n' +
-            `Running \`/do-creds setup\` for \`${env}\` before then also brings the secret back, with the new values.`,
+          deps.store.kind === 'secrets-manager'
+            ? `:wastebasket: Deleted the credentials of \`${env}\`. They can be restored until ${isoDay(res.deletionDate)}:\n` +
+                '```aws secretsmanager restore-secret --secret-id ' + name + '```\n' +
+                `Running \`/do-creds setup\` for \`${env}\` before then also brings the secret back, with the new values.`
+            : `:wastebasket: Deleted the credentials of \`${env}\` from the local store (${deps.store.description}). ` +
+                `Until ${isoDay(res.deletionDate)}, running \`/do-creds setup\` for \`${env}\` brings the set back, with the new values.`,
         ),
       ],
     ),

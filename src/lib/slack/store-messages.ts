@@ -6,6 +6,8 @@ export function storeFaultText(fault: StoreFault, doing: 'save' | 'read' | 'dele
   switch (fault.kind) {
     case 'access_denied':
       return `do-creds is not allowed to ${doing} credentials in AWS Secrets Manager (access denied).${nothing} Ask whoever runs do-creds to check its IAM role.`;
+    case 'no_credentials':
+      return `do-creds has no AWS credentials to reach AWS Secrets Manager with (no role, or a profile that does not exist).${nothing} Ask whoever runs do-creds to check its AWS credentials.`;
     case 'kms':
       return `The KMS key protecting the credentials cannot be used (disabled, deleted or not allowed).${nothing} Ask whoever runs do-creds to check KMS_KEY_ID.`;
     case 'throttled':
