@@ -81,7 +81,8 @@ async function coldSubmission(): Promise<void> {
     );
     runs.push(JSON.parse(out) as { importMs: number; submissionMs: number; ok: boolean });
   }
-  if (!runs.every((r) => r.ok)) throw new Error('a cold submission was not saved');
+  const saved = runs.filter((r) => r.ok).length;
+  record(`cold start + first view_submission: saved`, `${saved} of ${runs.length}`, 'all', saved === runs.length);
   const total = median(runs.map((r) => r.importMs + r.submissionMs));
   record(
     `cold start + first view_submission (upstreams instant, median of ${IMPORT_RUNS})`,
