@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/lib/config.js';
+import { loadConfig } from '../src/lib/config.js';
+import { BASE_ENV, problemsOf } from './support/config-problems.js';
 
-const base = { SLACK_SIGNING_SECRET: 'signing-secret-for-test', SLACK_BOT_TOKEN: 'bot-token-for-test' };
+const base = BASE_ENV;
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('loadConfig', () => {
   it('applies defaults: Slack\'s API, info logging, no development mode', () => {

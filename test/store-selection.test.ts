@@ -4,24 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, usesRealAws } from '../src/lib/config.js';
+import { loadConfig, usesRealAws } from '../src/lib/config.js';
 import { identityFault, lookUpAwsIdentity } from '../src/local/aws-identity.js';
 import { LocalServerError, startLocalServer, type LocalServer, type LocalServerOptions } from '../src/local/server.js';
+import { BASE_ENV, problemsOf } from './support/config-problems.js';
 
 /** Local runs never touch the real AWS by accident; development mode never meets it unless asked by name. */
 
-const base = { SLACK_SIGNING_SECRET: 'signing-secret-for-test', SLACK_BOT_TOKEN: 'bot-token-for-test' };
+const base = BASE_ENV;
 const QUEUE = { QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs' };
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('CREDS_STORE=auto', () => {
   it('uses the file store locally, even with AWS credentials in the shell', () => {
