@@ -1,3 +1,4 @@
+import '../src/local/require-node-22.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
