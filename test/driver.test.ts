@@ -294,7 +294,7 @@ describe('usage and a missing server', () => {
     const port = await freePort();
     const error = await drive(['/do-creds status'], { ...noPrompt(), url: `http://127.0.0.1:${port}` }).catch((e: unknown) => e as Error);
     expect((error as Error).message).toBe(
-      `The local server is not running at http://127.0.0.1:${port}: start it with \`npm start\` in another terminal (same folder), then try again. If it listens elsewhere, set PORT or DO_CREDS_URL.`,
+      `The local server is not running at http://127.0.0.1:${port}: start it with \`npm run demo\` (offline) or \`npm start\` in another terminal (same folder), then try again. If it listens elsewhere, set PORT or DO_CREDS_URL.`,
     );
   });
 

@@ -137,6 +137,7 @@ export function spacesErrors(check: SpacesCheck, input: CredentialInput): FieldE
   }
 }
 
+/** A sentence's first letter in capitals, except do-creds' own name, which is always lowercase. */
 function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  return text.startsWith('do-creds') ? text : text.charAt(0).toUpperCase() + text.slice(1);
 }

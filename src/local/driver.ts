@@ -429,7 +429,7 @@ async function reach(base: string, url: string, init?: RequestInit): Promise<Res
 
 function unreachable(base: string, code: string): string {
   if (code === 'ECONNREFUSED') {
-    return `The local server is not running at ${base}: start it with \`npm start\` in another terminal (same folder), then try again. If it listens elsewhere, set PORT or DO_CREDS_URL.`;
+    return `The local server is not running at ${base}: start it with \`npm run demo\` (offline) or \`npm start\` in another terminal (same folder), then try again. If it listens elsewhere, set PORT or DO_CREDS_URL.`;
   }
   if (code === 'TimeoutError') return `The local server at ${base} did not answer within 30 seconds: look at its terminal for errors.`;
   return `Could not reach the local server at ${base} (${code}): is \`npm start\` running there?`;

@@ -179,6 +179,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       return { status: 400, body: { error: `inDays is a whole number of days from 0 to ${MAX_SCAN_DAYS}.` } };
     }
     const at = new Date(Date.now() + inDays * 86_400_000).toISOString();
+    // Powertools writes CloudWatch's metric lines to stdout; locally they are noise in the terminal.
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     scan.handler ??= createScanHandler(env);
     const run = scan.running.then(() => (scan.handler as ScanHandler)({ time: at }));
     scan.running = run.catch(() => undefined);
