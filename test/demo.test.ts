@@ -129,6 +129,8 @@ describe('npm run demo', () => {
     expect(at('/do-creds status')).toMatch(/\*staging\*: token `…\w{4}`, expires on \d{4}-\d\d-\d\d \(in 5 days\)/);
     expect(at('home')).toContain('[Home tab of ULOCALDEV]');
     expect(at('/do-creds terraform prod')).toContain('ephemeral "aws_secretsmanager_secret_version"');
+    // Locally the set is in the embedded store: the answer says the snippet is for a deployed do-creds.
+    expect(at('/do-creds terraform prod')).toContain('Terraform cannot read');
     expect(at('/do-creds scopes')).toContain('*droplet*: read, create, update, delete');
     expect(at('/do-creds rotate prod')).toContain('Environment <environment>: [prod]');
     expect(at('custom-scopes.env')).toContain('== Rotated: prod ==');

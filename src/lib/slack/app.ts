@@ -132,7 +132,7 @@ export function createSlackApp({ config, logger, validation, store, jobs }: Slac
         return ack(await statusMessage(manage, name));
       case 'terraform': {
         const found = await lookUpEnvironment(manage, name, 'terraform', arg);
-        return ack(found.kind === 'answer' ? found.message : terraformMessage(found.set, manage.awsRegion));
+        return ack(found.kind === 'answer' ? found.message : terraformMessage(found.set, manage.awsRegion, manage.store.kind));
       }
       case 'delete': {
         const found = await lookUpEnvironment(manage, name, 'delete', arg);

@@ -114,7 +114,7 @@ export async function deleteSet(deps: ManageDeps, env: string): Promise<{ messag
   };
 }
 
-export function terraformMessage(set: StoredSet, awsRegion: string): EphemeralMessage {
+export function terraformMessage(set: StoredSet, awsRegion: string, storeKind: CredentialStore['kind'] = 'secrets-manager'): EphemeralMessage {
   const m = set.metadata;
   const env = escapeMrkdwn(m.environment.slice(0, 40));
   const damagedAnswer = (what: string) =>
@@ -151,5 +151,9 @@ export function terraformMessage(set: StoredSet, awsRegion: string): EphemeralMe
         code(snippets.shell),
     ),
     context('The same example is in the do-creds repository under `examples/terraform/`.'),
+    // Locally the set is in the embedded store, which Terraform cannot read: say so rather than let the snippet fail.
+    ...(storeKind === 'file'
+      ? [context('This do-creds runs locally and keeps credentials in its embedded store, which Terraform cannot read: the snippet works against a deployed do-creds, whose sets are in AWS Secrets Manager.')]
+      : []),
   ]);
 }
