@@ -263,7 +263,7 @@ Notes:
   with one BatchGetSecretValue per 20 sets and writes tags only when a token's state changes; each alert
   costs a DescribeSecret (a fresh look, since ListSecrets may lag), a TagResource (the threshold sent)
   and, per 24 alerts (one digest message), a DynamoDB PutItem (the job's claim). A first run's wall time
-  is bounded by AWS's 50 tag writes a second (not adjustable): the workers write 40 a second at most.
+  is bounded by AWS's 50 tag writes a second (not adjustable): the workers write 32 a second at most.
 - Local servers answer in well under a millisecond; real AWS, DigitalOcean and Slack calls take tens of
   milliseconds each, so real wall times are longer than these.
 - These machines are shared 2-core virtual machines: timings vary by a third or more between runs

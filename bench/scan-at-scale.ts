@@ -67,7 +67,7 @@ export async function scanAtScale(record: Record3, sets: number): Promise<void> 
     JOBS_TABLE: table,
     LOG_LEVEL: 'silent',
     // serverless.yml's worker settings.
-    SCAN_TAG_WRITES_PER_SECOND: '10',
+    SCAN_TAG_WRITES_PER_SECOND: '8',
     SCAN_BATCH_READS_PER_SECOND: '20',
   };
   const scan = createScanHandler(env);
@@ -98,6 +98,7 @@ export async function scanAtScale(record: Record3, sets: number): Promise<void> 
     proxy.calls.length = 0;
     slack.reset();
     digitalocean.requests.length = 0;
+    const throttledBefore = sm.throttled;
     const metrics = captureMetrics();
     const started = performance.now();
     let listingMs: number;
@@ -133,9 +134,9 @@ export async function scanAtScale(record: Record3, sets: number): Promise<void> 
     );
     record(
       `${label}: results`,
-      `${m.SetsScanned} listed, ${m.SetsChecked} checked, ${m.AlertsSent} alerts in ${posts.length} Slack messages, ${m.RevokedFound} revoked, ${m.ScanFailures} failures; throttled by AWS ${sm.throttled}; DigitalOcean calls ${digitalocean.requests.length}`,
+      `${m.SetsScanned} listed, ${m.SetsChecked} checked, ${m.AlertsSent} alerts in ${posts.length} Slack messages, ${m.RevokedFound} revoked, ${m.ScanFailures} failures; throttled by AWS ${sm.throttled - throttledBefore}; DigitalOcean calls ${digitalocean.requests.length}`,
       '0 failures, none throttled',
-      (m.ScanFailures ?? 0) === 0 && sm.throttled === 0,
+      (m.ScanFailures ?? 0) === 0 && sm.throttled === throttledBefore,
     );
     const busiest = busiestSecond(posts);
     record(`${label}: Slack messages per channel per second (most in any one second)`, `${busiest}; refused by Slack: ${slack.refusals.filter((r) => r.error === 'ratelimited').length}`, 'at most 1', busiest <= 1);

@@ -276,7 +276,7 @@ describe('the jobs queue', () => {
     const maximum = mapping?.ScalingConfig?.MaximumConcurrency ?? Infinity;
     expect(maximum).toBeLessThanOrEqual(5);
     const worker = resource('WorkerLambdaFunction').Properties as { Timeout: number; Environment: { Variables: Record<string, unknown> } };
-    expect(maximum * Number(worker.Environment.Variables.SCAN_TAG_WRITES_PER_SECOND)).toBeLessThanOrEqual(40);
+    expect(maximum * Number(worker.Environment.Variables.SCAN_TAG_WRITES_PER_SECOND)).toBeLessThanOrEqual(32);
     // Lambda refuses a mapping whose queue's visibility timeout is shorter than the function's timeout.
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Timeout);
     // No invocation needs more than 60 s: the scan and the worker stop starting work at 45 s.

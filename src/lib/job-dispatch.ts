@@ -46,7 +46,7 @@ export function createJobDispatcher(
 ): JobDispatcher {
   const client = backgroundSlackClient(config.slack, logger);
   // Nobody waits on the scan: a slower backoff, and bulk calls paced under AWS's account-wide quotas.
-  const store = createStore(config.store, config.slack.botToken, 1_000, { pacing: scanPacing(config), logger });
+  const store = createStore(config.store, config.slack.botToken, 1_000, { pacing: scanPacing(config), logger, maxAttempts: 5 });
   const digitalocean = createDigitalOceanClient(config.digitalocean);
   const alerts = createSlackAlertSender(client, logger, { fallbackChannel: config.alertChannelId, channelIntervalMs: config.scan.alertPostIntervalMs });
   const thresholds = config.scan.thresholdsDays;

@@ -26,6 +26,8 @@ export interface SecretsManagerStoreOptions {
   hmacKey: string;
   /** First retry delay; doubles per attempt. Small in Slack's 3-second path, larger for the scan. */
   retryBaseMs: number;
+  /** Attempts per call (3 unless said): the scan, which nobody waits for, rides out a throttle longer. */
+  maxAttempts?: number | undefined;
   /**
    * Calls a second from this process, for the scan's bulk work: AWS's quotas are per account and
    * Region ([aws.md]: TagResource + UntagResource 50, not adjustable; BatchGetSecretValue 100;
@@ -77,7 +79,7 @@ export function createSecretsManagerStore(options: SecretsManagerStoreOptions): 
           region: options.region,
           ...(options.endpoint ? { endpoint: options.endpoint } : {}),
           // Throttling and 5xx are retried with a bounded backoff; the caller's deadline bounds the total.
-          retryStrategy: new ConfiguredRetryStrategy(3, (attempt) => options.retryBaseMs * 2 ** (attempt - 1)),
+          retryStrategy: new ConfiguredRetryStrategy(options.maxAttempts ?? 3, (attempt) => options.retryBaseMs * 2 ** (attempt - 1)),
           requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs, throwOnRequestTimeout: true },
         }),
     })));
