@@ -118,7 +118,8 @@ describe('the Lambda handler', () => {
           expect(res.statusCode).toBeLessThan(500);
         },
       ),
-      { numRuns: 200 },
+      // Found once at random: a form with a stray `name` field, which Bolt reads as an options request.
+      { numRuns: 200, examples: [['name', 'application/x-www-form-urlencoded'], ['{"name":"x"}', 'application/json']] },
     );
   });
 });

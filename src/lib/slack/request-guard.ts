@@ -87,13 +87,18 @@ function lowercaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined
 }
 
 function checkParsable(body: string, contentType: string): { status: number; reason: string } | undefined {
+  // Slack sends interactivity as a form with a JSON `payload`, slash commands as a form with `command`,
+  // and the Events API as JSON with a `type`. Anything else is not Slack's, and Bolt must not see it:
+  // it reads a stray `name` field as an options request and throws (found by the property test).
   if (contentType === 'application/x-www-form-urlencoded') {
-    const payload = new URLSearchParams(body).get('payload');
-    if (payload === null || isJsonObject(payload)) return undefined;
-    return { status: 400, reason: 'malformed_payload' };
+    const form = new URLSearchParams(body);
+    const payload = form.get('payload');
+    if (payload === null) return form.get('command') ? undefined : { status: 400, reason: 'not_a_slack_request' };
+    return isJsonObject(payload) ? undefined : { status: 400, reason: 'malformed_payload' };
   }
   if (contentType === 'application/json') {
-    return isJsonObject(body) ? undefined : { status: 400, reason: 'malformed_json' };
+    if (!isJsonObject(body)) return { status: 400, reason: 'malformed_json' };
+    return typeof (JSON.parse(body) as Record<string, unknown>).type === 'string' ? undefined : { status: 400, reason: 'not_a_slack_request' };
   }
   return { status: 415, reason: 'unsupported_content_type' };
 }
