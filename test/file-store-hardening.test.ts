@@ -5,38 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { NewVersion } from '../src/lib/credential-set.js';
 import type { DigitalOceanClient } from '../src/lib/digitalocean/client.js';
 import { createFileStore, type FileStoreLog } from '../src/lib/file-store.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createMemoryLedger } from '../src/lib/queue/ledger.js';
 import { runScanBatch } from '../src/lib/scan/batch.js';
-import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
+import { fakeDoToken } from './support/credentials.js';
+import { newVersion } from './support/new-version.js';
 
 /** Issue #13: the embedded store's hardening, one test (or more) each. */
 
-function version(env: string, key = `view-${Math.random()}`): NewVersion {
-  const token = fakeDoToken();
-  const { accessKey, secretKey } = fakeSpacesKey();
-  return {
-    value: { do_token: token, do_access_key: accessKey, do_secret_key: secretKey, spaces_region: 'nyc3', spaces_endpoint: 'https://nyc3.digitaloceanspaces.com' },
-    metadata: {
-      environment: env,
-      expiresAt: new Date('2027-01-31T00:00:00Z'),
-      submittedBy: 'U0SUBMITTER',
-      submittedAt: new Date('2026-11-24T10:00:00Z'),
-      tokenFingerprint: token.slice(-4),
-      spacesKeyId: accessKey,
-      spacesRegion: 'nyc3',
-      spacesBucket: undefined,
-      alertChannel: 'C0ALERTS',
-      validatedAt: new Date('2026-11-24T10:00:00Z'),
-      validation: 'ok',
-      alertedThreshold: undefined,
-    },
-    idempotencyKey: key,
-  };
-}
+const version = newVersion;
 
 interface Logged {
   level: 'warn' | 'error';

@@ -2,37 +2,16 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CredentialStore, NewVersion } from '../src/lib/credential-set.js';
+import type { CredentialStore } from '../src/lib/credential-set.js';
 import { createFileStore } from '../src/lib/file-store.js';
 import { createSecretsManagerStore } from '../src/lib/secret-store.js';
-import { fakeDoToken, fakeSpacesKey } from './support/credentials.js';
 import { startFakeSecretsManager, type FakeSecretsManager } from './support/fake-secrets-manager.js';
 import { motoStatus, startMoto, type Moto } from './support/moto.js';
+import { newVersion } from './support/new-version.js';
 
 /** Both stores behind the same interface keep the same promises. */
 
-function version(env: string, key = `view-${Math.random()}`): NewVersion {
-  const token = fakeDoToken();
-  const { accessKey, secretKey } = fakeSpacesKey();
-  return {
-    value: { do_token: token, do_access_key: accessKey, do_secret_key: secretKey, spaces_region: 'nyc3', spaces_endpoint: 'https://nyc3.digitaloceanspaces.com' },
-    metadata: {
-      environment: env,
-      expiresAt: new Date('2027-01-31T00:00:00Z'),
-      submittedBy: 'U0SUBMITTER',
-      submittedAt: new Date('2026-11-24T10:00:00Z'),
-      tokenFingerprint: token.slice(-4),
-      spacesKeyId: accessKey,
-      spacesRegion: 'nyc3',
-      spacesBucket: undefined,
-      alertChannel: 'C0ALERTS',
-      validatedAt: new Date('2026-11-24T10:00:00Z'),
-      validation: 'ok',
-      alertedThreshold: undefined,
-    },
-    idempotencyKey: key,
-  };
-}
+const version = newVersion;
 
 let sm: FakeSecretsManager;
 let moto: Moto | undefined;
