@@ -259,7 +259,11 @@ function countBy(items: string[]): Map<string, number> {
 /** The most messages any one channel took within one second. */
 function busiestSecond(posts: { args: Record<string, unknown>; at: number }[]): number {
   const byChannel = new Map<string, number[]>();
-  for (const p of posts) byChannel.set(String(p.args.channel), [...(byChannel.get(String(p.args.channel)) ?? []), p.at]);
+  for (const p of posts) {
+    const times = byChannel.get(String(p.args.channel)) ?? [];
+    if (times.length === 0) byChannel.set(String(p.args.channel), times);
+    times.push(p.at);
+  }
   let most = 0;
   for (const times of byChannel.values()) {
     times.sort((a, b) => a - b);

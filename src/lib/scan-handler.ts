@@ -39,11 +39,11 @@ function buildScan(config: Config, logger: Logger): ScanHandler {
   const local = config.queue.url === undefined;
   let runTally: ScanTally = emptyTally();
   const ledger = createMemoryLedger();
+  // The jobs run here only locally (no QUEUE_URL); deployed, the worker runs them and the lister never posts.
+  const dispatcher = local ? createJobDispatcher(config, logger, { queue: () => queue, ledger, onTally: (t) => addTally(runTally, t) }) : undefined;
   const queue = createJobQueue(config.queue, { region: config.store.region, timeoutMs: config.store.timeoutMs, patient: true }, (job) =>
-    dispatcher.run(job, jobDeadline()),
+    dispatcher ? dispatcher.run(job, jobDeadline()) : Promise.reject(new Error('no local jobs with a queue')),
   );
-  // Only built to run jobs here (locally); deployed, the lister never posts.
-  const dispatcher = createJobDispatcher(config, logger, { queue: () => queue, ledger, onTally: (t) => addTally(runTally, t) });
 
   return async (event, context) => {
     const time = event.time ? new Date(event.time) : new Date();

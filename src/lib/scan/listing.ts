@@ -71,7 +71,9 @@ export async function runListing(job: { runAt: string; run: string; cursor?: str
       if (alert) {
         // The worker resolves the channel from fresh metadata; grouping here only keeps a channel's alerts together.
         const key = set.metadata.alertChannel ?? '';
-        alertsByChannel.set(key, [...(alertsByChannel.get(key) ?? []), set.metadata.environment]);
+        const list = alertsByChannel.get(key) ?? [];
+        if (list.length === 0) alertsByChannel.set(key, list);
+        list.push(set.metadata.environment);
       }
     }
     page += 1;

@@ -52,7 +52,11 @@ export function createSlackAlertSender(client: WebClient, logger: Logger, option
     async sendAll(alerts, channelTotal) {
       const delivered: boolean[] = new Array<boolean>(alerts.length).fill(false);
       const byChannel = new Map<string | undefined, number[]>();
-      for (const [i, alert] of alerts.entries()) byChannel.set(channelOf(alert), [...(byChannel.get(channelOf(alert)) ?? []), i]);
+      for (const [i, alert] of alerts.entries()) {
+        const list = byChannel.get(channelOf(alert)) ?? [];
+        if (list.length === 0) byChannel.set(channelOf(alert), list);
+        list.push(i);
+      }
       for (const [channel, indexes] of byChannel) {
         if (channel === undefined || indexes.length < DIGEST_FROM) {
           for (const i of indexes) delivered[i] = await send(alerts[i]!);
